@@ -114,6 +114,18 @@ export const ERROR_TABLE = {
     openaiType: "requests",
     defaultMessage: "Rate limit exceeded. Retry after the time in Retry-After.",
   },
+  upstream_rate_limited: {
+    httpStatus: 429,
+    connectCode: Code.ResourceExhausted,
+    openaiType: "requests",
+    defaultMessage: "Azure OpenAI is rate limiting every deployment that could serve this request.",
+  },
+  request_canceled: {
+    httpStatus: 499,
+    connectCode: Code.Canceled,
+    openaiType: "invalid_request_error",
+    defaultMessage: "The caller canceled the request.",
+  },
   internal_error: {
     httpStatus: 500,
     connectCode: Code.Internal,
