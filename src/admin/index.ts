@@ -1,0 +1,2 @@
+export { createAdminService } from "./admin-service.js";
+export { toGatewayKeyMessage } from "./gateway-key-message.js";

@@ -1,0 +1,198 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { GatewayError } from "../errors/index.js";
+import type { KeyRecord, KeyStore } from "../store/index.js";
+import { assertKeyHashSecret, resolveKeyHashKey } from "./key-hash-key.js";
+import { generateKeySecret, hashKeySecret, isWellFormedKeySecret } from "./key-secret.js";
+import { normalizeNewKeyInput, type NewKeyInput } from "./new-key-input.js";
+import type { Principal } from "./principal.js";
+
+export interface KeyRegistryOptions {
+  readonly store: KeyStore;
+  /**
+   * HMAC key for stored secret hashes (config TENSORWALL_KEY_HASH_SECRET), at least 32
+   * characters. Default: 32 random bytes generated on first start and kept in the store's
+   * settings. Switching between the two later invalidates every existing key.
+   */
+  readonly hashSecret?: string;
+  /** Milliseconds since the epoch, for creation and revocation times. Default Date.now. */
+  readonly clock?: () => number;
+}
+
+export interface CreatedKey {
+  readonly record: KeyRecord;
+  /** The plaintext secret; it exists only here and is never stored. */
+  readonly secret: string;
+}
+
+export interface ListOptions {
+  /** Include revoked keys. Default false. */
+  readonly includeRevoked?: boolean;
+}
+
+export interface EnsureAdminKeyResult {
+  /** Set only on the start that generated an admin key: print it once, it is not kept. */
+  readonly generatedSecret?: string;
+}
+
+/** Id of the admin key that mirrors TENSORWALL_ADMIN_KEY; later values get "-2", "-3", … */
+export const ENV_ADMIN_KEY_ID = "admin-env";
+
+/** Issues, lists, revokes and verifies gateway keys. */
+export class KeyRegistry {
+  readonly #store: KeyStore;
+  readonly #hashSecret: string | undefined;
+  readonly #clock: () => number;
+  #hashKey: Promise<Buffer> | undefined;
+
+  constructor(options: KeyRegistryOptions) {
+    // Checked here so a bad setting fails start-up, not the first request.
+    if (options.hashSecret !== undefined) assertKeyHashSecret(options.hashSecret);
+    this.#store = options.store;
+    this.#hashSecret = options.hashSecret;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  async create(input: NewKeyInput): Promise<CreatedKey> {
+    const { name, role, allowedModels } = normalizeNewKeyInput(input);
+    const secret = generateKeySecret();
+    const record: KeyRecord = {
+      id: `key_${randomBytes(8).toString("hex")}`,
+      name,
+      role,
+      allowedModels,
+      createdAtMs: this.#clock(),
+    };
+    await this.#store.insertKey(record, await this.#hash(secret));
+    return { record, secret };
+  }
+
+  async list(options: ListOptions = {}): Promise<KeyRecord[]> {
+    return this.#store.listKeys({ includeRevoked: options.includeRevoked ?? false });
+  }
+
+  /** Revoking an already revoked key changes nothing and returns it as it is. */
+  async revoke(id: string): Promise<KeyRecord> {
+    if (id === "") {
+      throw new GatewayError("invalid_request", "Say which key to revoke.", { param: "id" });
+    }
+    const record = await this.#store.revokeKey(id, this.#clock());
+    if (record === undefined) {
+      throw new GatewayError("not_found", `There is no gateway key with id ${JSON.stringify(id)}.`, {
+        param: "id",
+      });
+    }
+    return record;
+  }
+
+  /**
+   * Who presents this secret. No cache sits in front of the store, so a revocation refuses the
+   * very next request.
+   */
+  async authenticate(secret: string | undefined): Promise<Principal> {
+    if (secret === undefined || secret === "") throw new GatewayError("missing_api_key");
+    // Refused before hashing so junk (or an Azure key sent to the wrong place) costs no lookup.
+    if (!isWellFormedKeySecret(secret)) {
+      throw new GatewayError(
+        "invalid_api_key",
+        "The gateway key is malformed: expected 'gw_' followed by 43 base64url characters.",
+      );
+    }
+    const hash = await this.#hash(secret);
+    const found = await this.#store.findKeyBySecretHash(hash);
+    const matches =
+      found !== undefined &&
+      found.secretHash.byteLength === hash.byteLength &&
+      timingSafeEqual(found.secretHash, hash);
+    // Unknown and revoked read the same, so the answer does not reveal which keys once existed.
+    if (!matches || found.record.revokedAtMs !== undefined) {
+      throw new GatewayError("invalid_api_key");
+    }
+    const { id, name, role, allowedModels } = found.record;
+    return { keyId: id, name, role, allowedModels: [...allowedModels] };
+  }
+
+  /**
+   * Makes sure an admin can get in. With TENSORWALL_ADMIN_KEY set, that secret becomes an admin
+   * key (a changed value revokes the previous one; unsetting it revokes nothing). Without it, an
+   * admin key is generated only when no active admin key exists, and its secret returned once.
+   * Throws a plain Error, meant to stop start-up, when the configured value cannot be used.
+   */
+  async ensureAdminKey(adminSecretFromEnv?: string): Promise<EnsureAdminKeyResult> {
+    if (adminSecretFromEnv === undefined) return this.#ensureSomeAdminKey();
+    if (!isWellFormedKeySecret(adminSecretFromEnv)) {
+      throw new Error(
+        "TENSORWALL_ADMIN_KEY must be 'gw_' followed by 43 base64url characters (A-Z a-z 0-9 - _), " +
+          "for example the output of: node -e \"console.log('gw_' + require('node:crypto').randomBytes(32).toString('base64url'))\"",
+      );
+    }
+    const hash = await this.#hash(adminSecretFromEnv);
+    let current = (await this.#store.findKeyBySecretHash(hash))?.record;
+    if (current === undefined) {
+      const record: KeyRecord = {
+        id: await this.#nextEnvAdminKeyId(),
+        name: "admin (TENSORWALL_ADMIN_KEY)",
+        role: "admin",
+        allowedModels: [],
+        createdAtMs: this.#clock(),
+      };
+      try {
+        await this.#store.insertKey(record, hash);
+        current = record;
+      } catch (error) {
+        // Another replica starting at the same moment may have inserted the same secret.
+        current = (await this.#store.findKeyBySecretHash(hash))?.record;
+        if (current === undefined) throw error;
+      }
+    }
+    if (current.role !== "admin") {
+      throw new Error(
+        `TENSORWALL_ADMIN_KEY is the secret of client key '${current.id}', not an admin key; set it to a new secret.`,
+      );
+    }
+    if (current.revokedAtMs !== undefined) {
+      // A revoked secret may have leaked; bringing it back to life would undo the revocation.
+      throw new Error(
+        `TENSORWALL_ADMIN_KEY is the secret of admin key '${current.id}', which was revoked; set it to a new secret.`,
+      );
+    }
+    // The new key exists before the old one goes, so there is never a moment without an admin.
+    for (const key of await this.#store.listKeys()) {
+      if (isEnvAdminKeyId(key.id) && key.id !== current.id) {
+        await this.#store.revokeKey(key.id, this.#clock());
+      }
+    }
+    return {};
+  }
+
+  async #ensureSomeAdminKey(): Promise<EnsureAdminKeyResult> {
+    const active = await this.#store.listKeys();
+    if (active.some((key) => key.role === "admin")) return {};
+    const { secret } = await this.create({ name: "admin (generated at start-up)", role: "admin" });
+    return { generatedSecret: secret };
+  }
+
+  async #nextEnvAdminKeyId(): Promise<string> {
+    const all = await this.#store.listKeys({ includeRevoked: true });
+    let highest = 0;
+    for (const { id } of all) {
+      if (id === ENV_ADMIN_KEY_ID) highest = Math.max(highest, 1);
+      else if (isEnvAdminKeyId(id)) {
+        highest = Math.max(highest, Number(id.slice(ENV_ADMIN_KEY_ID.length + 1)) || 0);
+      }
+    }
+    return highest === 0 ? ENV_ADMIN_KEY_ID : `${ENV_ADMIN_KEY_ID}-${highest + 1}`;
+  }
+
+  async #hash(secret: string): Promise<Buffer> {
+    this.#hashKey ??= resolveKeyHashKey(this.#store, this.#hashSecret).catch((error: unknown) => {
+      // Let a transient store failure be retried by the next call instead of sticking.
+      this.#hashKey = undefined;
+      throw error;
+    });
+    return hashKeySecret(await this.#hashKey, secret);
+  }
+}
+
+function isEnvAdminKeyId(id: string): boolean {
+  return id === ENV_ADMIN_KEY_ID || /^admin-env-\d+$/.test(id);
+}

@@ -1,0 +1,38 @@
+import type { KeyRecord } from "./key-record.js";
+
+/** A key record together with the hash its secret must match. */
+export interface StoredKey {
+  readonly record: KeyRecord;
+  readonly secretHash: Uint8Array;
+}
+
+export interface ListKeysOptions {
+  /** Include revoked keys. Default false. */
+  readonly includeRevoked?: boolean;
+}
+
+/**
+ * Persistence for gateway keys and gateway settings. Kept narrow and Promise-returning so a
+ * networked store (PostgreSQL) can implement it without changing callers.
+ */
+export interface KeyStore {
+  /** Fails if the id or the secret hash already exists. */
+  insertKey(record: KeyRecord, secretHash: Uint8Array): Promise<void>;
+  findKeyBySecretHash(secretHash: Uint8Array): Promise<StoredKey | undefined>;
+  getKey(id: string): Promise<KeyRecord | undefined>;
+  /** Oldest first. */
+  listKeys(options?: ListKeysOptions): Promise<KeyRecord[]>;
+  /**
+   * Marks the key revoked at `revokedAtMs` unless it already is, so the first revocation time
+   * sticks. Resolves to the record as stored afterwards, or undefined for an unknown id.
+   */
+  revokeKey(id: string, revokedAtMs: number): Promise<KeyRecord | undefined>;
+  getSetting(name: string): Promise<string | undefined>;
+  setSetting(name: string, value: string): Promise<void>;
+  /**
+   * Stores `value` only if the setting is absent, and resolves to whichever value is stored
+   * afterwards. Two processes initialising the same setting at once thus agree on one value.
+   */
+  setSettingIfAbsent(name: string, value: string): Promise<string>;
+  close(): Promise<void>;
+}
