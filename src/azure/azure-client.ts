@@ -1,0 +1,247 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import { Agent, request, type Dispatcher } from "undici";
+import { GatewayError } from "../errors/index.js";
+import { authHeaders } from "./auth-headers.js";
+import { AzureChunkStream } from "./azure-chunk-stream.js";
+import { azureResponseError } from "./azure-error.js";
+import type { AzureTarget } from "./azure-target.js";
+import { chatCompletionsBody, chatCompletionsUrl } from "./chat-completions-request.js";
+import type { EndpointAllowlist } from "./endpoint-allowlist.js";
+import { isJsonObject } from "./json-object.js";
+import { networkError, type RequestPhase } from "./network-error.js";
+import { firstHeader } from "./response-headers.js";
+import { upstreamMeta, type UpstreamMeta } from "./upstream-meta.js";
+
+export interface AzureClientOptions {
+  /** Longest wait for a TCP + TLS connection to Azure, in ms. Default 10_000. */
+  connectTimeoutMs?: number;
+  /**
+   * Longest wait from sending the request to Azure's response headers, in ms. Azure sends a
+   * non-streamed completion's headers only once it is generated, so this bounds those. Default 60_000.
+   */
+  firstByteTimeoutMs?: number;
+  /**
+   * Longest silence between two pieces of a response body (stream or not), in ms. Default 30_000.
+   * undici checks this and firstByteTimeoutMs on a coarse clock, so they may fire up to ~1 s late.
+   */
+  streamIdleTimeoutMs?: number;
+  /** Most simultaneous connections to one Azure origin; more requests wait. Default: no limit. */
+  maxConnectionsPerEndpoint?: number;
+  /**
+   * How long an idle connection stays open for reuse, in ms, unless Azure's keep-alive hint says
+   * less. Keep it below Azure's own idle timeout, or a reused socket may already be closed. Default 30_000.
+   */
+  keepAliveTimeoutMs?: number;
+  /** The longest Retry-After passed on for 429/5xx answers, in ms; Azure can ask for a day. Default 60_000. */
+  maxRetryAfterMs?: number;
+  /** Largest non-streamed response body, and largest single stream event, in bytes. Default 16 MiB. */
+  maxResponseBytes?: number;
+  /** When set, every target's endpoint must pass it before a connection is made. Default: none. */
+  endpointAllowlist?: EndpointAllowlist;
+  /** Clock in epoch ms, for Retry-After given as an HTTP date. Default Date.now. */
+  now?: () => number;
+}
+
+interface ResolvedOptions {
+  readonly firstByteTimeoutMs: number;
+  readonly streamIdleTimeoutMs: number;
+  readonly maxRetryAfterMs: number;
+  readonly maxResponseBytes: number;
+  readonly endpointAllowlist: EndpointAllowlist | undefined;
+  readonly now: () => number;
+}
+
+type ResponseData = Dispatcher.ResponseData;
+
+// Error bodies are small JSON; reading more would only delay the error.
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * The Azure OpenAI chat completions adapter: builds the URL and auth, sends the request over one
+ * keep-alive pool per Azure origin, and turns every failure into a GatewayError. It never adds
+ * request fields the caller did not send.
+ */
+export class AzureClient {
+  readonly #options: ResolvedOptions;
+  readonly #agent: Agent;
+
+  constructor(options: AzureClientOptions = {}) {
+    const firstByteTimeoutMs = positive("firstByteTimeoutMs", options.firstByteTimeoutMs, 60_000);
+    const streamIdleTimeoutMs = positive("streamIdleTimeoutMs", options.streamIdleTimeoutMs, 30_000);
+    const keepAliveTimeoutMs = positive("keepAliveTimeoutMs", options.keepAliveTimeoutMs, 30_000);
+    this.#options = {
+      firstByteTimeoutMs,
+      streamIdleTimeoutMs,
+      maxRetryAfterMs: nonNegative("maxRetryAfterMs", options.maxRetryAfterMs, 60_000),
+      maxResponseBytes: positive("maxResponseBytes", options.maxResponseBytes, 16 * 1024 * 1024),
+      endpointAllowlist: options.endpointAllowlist,
+      now: options.now ?? Date.now,
+    };
+    const connections = options.maxConnectionsPerEndpoint;
+    if (connections !== undefined && !(Number.isInteger(connections) && connections > 0)) {
+      throw new Error(`AzureClient option maxConnectionsPerEndpoint must be a positive integer, got ${connections}.`);
+    }
+    this.#agent = new Agent({
+      connect: { timeout: positive("connectTimeoutMs", options.connectTimeoutMs, 10_000) },
+      headersTimeout: firstByteTimeoutMs,
+      bodyTimeout: streamIdleTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      keepAliveMaxTimeout: keepAliveTimeoutMs,
+      ...(connections !== undefined && { connections }),
+    });
+  }
+
+  /** One non-streamed chat completion. */
+  async complete(
+    target: AzureTarget,
+    body: JsonObject,
+    signal: AbortSignal,
+  ): Promise<{ body: JsonObject; meta: UpstreamMeta }> {
+    const response = await this.#send(target, body, signal, "application/json");
+    const text = await this.#readBody(response, signal, this.#options.maxResponseBytes);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (cause) {
+      throw new GatewayError("upstream_error", "Azure OpenAI answered with a body that is not valid JSON.", {
+        cause,
+      });
+    }
+    if (!isJsonObject(parsed)) {
+      throw new GatewayError("upstream_error", "Azure OpenAI answered with a body that is not a JSON object.");
+    }
+    return { body: parsed, meta: upstreamMeta(response.statusCode, response.headers) };
+  }
+
+  /**
+   * One streamed chat completion; `body` is sent as given, so the caller sets `stream: true` (and
+   * `stream_options`). Resolves once Azure answered 2xx with an event stream, and throws before
+   * yielding anything otherwise, so the caller can still fail over. See AzureChunkStream for how
+   * the iterable ends.
+   */
+  async openStream(
+    target: AzureTarget,
+    body: JsonObject,
+    signal: AbortSignal,
+  ): Promise<{ chunks: AsyncIterable<JsonObject>; meta: UpstreamMeta }> {
+    const response = await this.#send(target, body, signal, "text/event-stream");
+    const meta = upstreamMeta(response.statusCode, response.headers);
+    const contentType = firstHeader(response.headers, "content-type") ?? "";
+    if (!contentType.toLowerCase().startsWith("text/event-stream")) {
+      await this.#readBody(response, signal, MAX_ERROR_BODY_BYTES).catch(() => undefined);
+      throw new GatewayError(
+        "upstream_error",
+        "Azure OpenAI answered a streaming request without an event stream.",
+        { cause: { status: response.statusCode, contentType } },
+      );
+    }
+    const chunks = new AzureChunkStream(response.body, {
+      signal,
+      maxEventLength: this.#options.maxResponseBytes,
+    });
+    return { chunks, meta };
+  }
+
+  /**
+   * Ends every connection. Requests still in flight fail (upstream_unavailable before Azure
+   * answered, upstream_error mid-response): this is for shutdown, after the gateway's own server has
+   * drained, when a request still running has nobody left to answer (a graceful close could wait on
+   * it forever).
+   */
+  async close(): Promise<void> {
+    await this.#agent.destroy();
+  }
+
+  /** Sends the request; resolves with a 2xx response, or throws the mapped GatewayError. */
+  async #send(target: AzureTarget, body: JsonObject, signal: AbortSignal, accept: string): Promise<ResponseData> {
+    if (signal.aborted) throw canceled(signal);
+    this.#options.endpointAllowlist?.check(target.endpointUrl);
+    const url = chatCompletionsUrl(target);
+    const payload = chatCompletionsBody(target, body);
+    const headers = {
+      "content-type": "application/json",
+      accept,
+      ...(await authHeaders(target.auth, signal)),
+    };
+    let response: ResponseData;
+    try {
+      response = await request(url, {
+        method: "POST",
+        headers,
+        body: payload,
+        signal,
+        dispatcher: this.#agent,
+        headersTimeout: this.#options.firstByteTimeoutMs,
+        bodyTimeout: this.#options.streamIdleTimeoutMs,
+      });
+    } catch (error) {
+      throw this.#failure(error, signal, "awaiting_response");
+    }
+    if (response.statusCode >= 200 && response.statusCode <= 299) return response;
+    const errorBody = await this.#readErrorBody(response, signal);
+    throw azureResponseError(
+      { status: response.statusCode, body: errorBody, headers: response.headers, deployment: target.deployment },
+      { maxRetryAfterMs: this.#options.maxRetryAfterMs, nowMs: this.#options.now() },
+    );
+  }
+
+  async #readBody(response: ResponseData, signal: AbortSignal, maxBytes: number): Promise<string> {
+    const pieces: Buffer[] = [];
+    let size = 0;
+    try {
+      // Leaving this loop early (by throwing) destroys the body, which aborts the request.
+      for await (const piece of response.body as AsyncIterable<Buffer>) {
+        size += piece.byteLength;
+        if (size > maxBytes) {
+          throw new GatewayError("upstream_error", "Azure OpenAI sent a response larger than the gateway accepts.");
+        }
+        pieces.push(piece);
+      }
+    } catch (error) {
+      throw this.#failure(error, signal, "reading_body");
+    }
+    return Buffer.concat(pieces).toString("utf8");
+  }
+
+  /** Azure's parsed error body; the raw text if it is not JSON; undefined if it could not be read. */
+  async #readErrorBody(response: ResponseData, signal: AbortSignal): Promise<unknown> {
+    let text: string;
+    try {
+      text = await this.#readBody(response, signal, MAX_ERROR_BODY_BYTES);
+    } catch (error) {
+      // The status alone says enough, unless the caller is gone.
+      if (error instanceof GatewayError && error.code === "request_canceled") throw error;
+      return undefined;
+    }
+    if (text === "") return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+
+  #failure(error: unknown, signal: AbortSignal, phase: RequestPhase): GatewayError {
+    return signal.aborted ? canceled(signal) : networkError(error, phase);
+  }
+}
+
+function canceled(signal: AbortSignal): GatewayError {
+  return new GatewayError("request_canceled", undefined, { cause: signal.reason });
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new Error(`AzureClient option ${name} must be a positive finite number, got ${value}.`);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new Error(`AzureClient option ${name} must be a finite number of at least 0, got ${value}.`);
+  }
+  return value;
+}
