@@ -102,12 +102,6 @@ export const ERROR_TABLE = {
     openaiType: "invalid_request_error",
     defaultMessage: "The request body is larger than the gateway accepts.",
   },
-  unsupported_media_type: {
-    httpStatus: 415,
-    connectCode: Code.InvalidArgument,
-    openaiType: "invalid_request_error",
-    defaultMessage: "The request body must be application/json.",
-  },
   rate_limit_exceeded: {
     httpStatus: 429,
     connectCode: Code.ResourceExhausted,

@@ -1,0 +1,165 @@
+import type { OutgoingHttpHeaders } from "node:http";
+import { chatCallFromHeaders, servedByHeaderEntries, type ChatCall, type ChatCompletions } from "../../chat/index.js";
+import { GatewayError, toGatewayError } from "../../errors/index.js";
+import type { KeyRegistry } from "../../keys/index.js";
+import { chatChunkToJson, chatRequestFromJson, chatResponseToJson } from "../../openai-json/index.js";
+import type { ServedBy } from "../../../gen/tensorwall/v1/chat_pb.js";
+import type { HttpRequest, HttpResponse } from "./http-types.js";
+import { openAiErrorJson } from "./openai-error-json.js";
+import { readJsonBody } from "./read-json-body.js";
+import { SseWriter } from "./sse-writer.js";
+import { writeErrorResponse } from "./write-error-response.js";
+
+export interface RestBridgeOptions {
+  readonly chat: ChatCompletions;
+  readonly keys: KeyRegistry;
+  /** Larger request bodies are refused with 413. */
+  readonly maxRequestBytes: number;
+  /** Told of errors the gateway did not expect (bugs), for the operator's logs. */
+  readonly onUnexpectedError: (error: unknown) => void;
+}
+
+export type RestHandler = (req: HttpRequest, res: HttpResponse) => void;
+
+const DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
+
+/**
+ * The OpenAI-compatible REST door: OpenAI's paths and Azure's own, translated to and from the same
+ * chat core the RPC door uses.
+ */
+export function createRestBridge(options: RestBridgeOptions): RestHandler {
+  return (req, res) => {
+    void route(options, req, res).catch((error: unknown) => fail(options, res, error));
+  };
+}
+
+async function route(options: RestBridgeOptions, req: HttpRequest, res: HttpResponse): Promise<void> {
+  const path = pathOf(req.url ?? "/");
+  if (path === "/v1/chat/completions" || path === "/openai/v1/chat/completions") {
+    requireMethod(req, "POST");
+    return chatCompletions(options, req, res, undefined);
+  }
+  const deploymentMatch = DEPLOYMENT_PATH.exec(path);
+  if (deploymentMatch) {
+    requireMethod(req, "POST");
+    return chatCompletions(options, req, res, decodeDeployment(deploymentMatch[1]!));
+  }
+  if (path === "/v1/models" || path === "/openai/v1/models") {
+    requireMethod(req, "GET");
+    return listModels(options, req, res);
+  }
+  if (path === "/healthz") {
+    requireMethod(req, "GET");
+    return healthy(res);
+  }
+  throw new GatewayError("not_found", `No route for ${req.method ?? "GET"} ${path}.`);
+}
+
+async function chatCompletions(
+  options: RestBridgeOptions,
+  req: HttpRequest,
+  res: HttpResponse,
+  deploymentFromPath: string | undefined,
+): Promise<void> {
+  const abort = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const call = await callFor(options, req, abort.signal);
+  const json = await readJsonBody(req, options.maxRequestBytes);
+  if (deploymentFromPath !== undefined && isObject(json)) {
+    // Azure's own path names the deployment in the URL; a model in the body is ignored, as Azure does.
+    json.model = `azure/${deploymentFromPath}`;
+  }
+  const { request, stream } = chatRequestFromJson(json);
+  if (!stream) {
+    const response = await options.chat.create(request, call);
+    const body = JSON.stringify(chatResponseToJson(response));
+    res.writeHead(200, {
+      ...servedByHeaders(response.servedBy),
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    res.end(body);
+    return;
+  }
+  const opened = await options.chat.openStream(request, call);
+  const sse = new SseWriter(res, servedByHeaders(opened.servedBy));
+  try {
+    for await (const chunk of opened.chunks) {
+      const written = sse.send(chatChunkToJson(chunk));
+      if (written) await written;
+      if (abort.signal.aborted) return;
+    }
+    sse.done();
+  } catch (error) {
+    if (abort.signal.aborted) return;
+    const gatewayError = reportIfUnexpected(options, error);
+    sse.fail(openAiErrorJson(gatewayError));
+  }
+}
+
+async function listModels(options: RestBridgeOptions, req: HttpRequest, res: HttpResponse): Promise<void> {
+  await callFor(options, req, new AbortController().signal);
+  const models = options.chat.listModels().models.map((model) => ({
+    id: model.id,
+    object: "model",
+    created: Number(model.created),
+    owned_by: model.ownedBy,
+  }));
+  const body = JSON.stringify({ object: "list", data: models });
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function healthy(res: HttpResponse): void {
+  const body = '{"status":"ok"}';
+  res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+  res.end(body);
+}
+
+function callFor(options: RestBridgeOptions, req: HttpRequest, signal: AbortSignal): Promise<ChatCall> {
+  return chatCallFromHeaders(options.keys, (name) => headerValue(req, name), signal);
+}
+
+function fail(options: RestBridgeOptions, res: HttpResponse, error: unknown): void {
+  writeErrorResponse(res, reportIfUnexpected(options, error));
+}
+
+function reportIfUnexpected(options: RestBridgeOptions, error: unknown): GatewayError {
+  const gatewayError = toGatewayError(error);
+  if (gatewayError.code === "internal_error") options.onUnexpectedError(error);
+  return gatewayError;
+}
+
+function requireMethod(req: HttpRequest, method: string): void {
+  if (req.method !== method) {
+    throw new GatewayError("method_not_allowed", `Use ${method} for this path.`);
+  }
+}
+
+function servedByHeaders(servedBy: ServedBy | undefined): OutgoingHttpHeaders {
+  return servedBy === undefined ? {} : Object.fromEntries(servedByHeaderEntries(servedBy));
+}
+
+function headerValue(req: HttpRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function pathOf(url: string): string {
+  const queryAt = url.indexOf("?");
+  return queryAt === -1 ? url : url.slice(0, queryAt);
+}
+
+function decodeDeployment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new GatewayError("invalid_request", "The deployment name in the path is not valid URL encoding.");
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

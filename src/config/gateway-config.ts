@@ -1,0 +1,51 @@
+/** Everything TensorWall reads at start-up, validated. Each field documents its source and default. */
+export interface GatewayConfig {
+  /** HOST, default "0.0.0.0". */
+  readonly host: string;
+  /** PORT, default 8000. */
+  readonly port: number;
+  /** TLS_CERT and TLS_KEY (file paths or PEM text), both or neither. Unset: cleartext. */
+  readonly tls: { readonly cert: string; readonly key: string } | undefined;
+  /** TENSORWALL_DB, default "./data/tensorwall.db"; ":memory:" keeps nothing. */
+  readonly databasePath: string;
+  /** TENSORWALL_ADMIN_KEY: a gw_ key that is always an admin key. */
+  readonly adminKey: string | undefined;
+  /** TENSORWALL_KEY_HASH_SECRET: the HMAC key for stored key hashes; generated and stored if unset. */
+  readonly keyHashSecret: string | undefined;
+  /** TENSORWALL_MAX_REQUEST_BYTES, default 10 MiB (images travel as data URLs). */
+  readonly maxRequestBytes: number;
+  /** TENSORWALL_SHUTDOWN_GRACE_MS, default 10 000: how long in-flight requests get on shutdown. */
+  readonly shutdownGraceMs: number;
+  readonly azure: AzureDefaults;
+  readonly upstream: UpstreamTimeouts;
+  /** TENSORWALL_ALLOWED_ENDPOINTS: extra patterns for X-Azure-Endpoint, added to the defaults. */
+  readonly allowedEndpointPatterns: readonly string[];
+}
+
+/** The endpoint configured by environment: a one-deployment-per-call pool. */
+export interface AzureDefaults {
+  /** AZURE_OPENAI_ENDPOINT. Unset: only callers sending X-Azure-Endpoint can be served. */
+  readonly endpointUrl: string | undefined;
+  /** AZURE_OPENAI_API_KEY. */
+  readonly apiKey: string | undefined;
+  /** AZURE_OPENAI_API_VERSION, default "2024-10-21" (the latest GA); "v1" selects the v1 API. */
+  readonly apiVersion: string;
+  /** AZURE_OPENAI_REGION, shown in served-by information; default "". */
+  readonly region: string;
+  /**
+   * AZURE_OPENAI_DEPLOYMENTS (comma-separated): the deployments callers may name. Unset: any name
+   * is passed to Azure, which answers 404 for one it does not have.
+   */
+  readonly deployments: readonly string[] | undefined;
+}
+
+export interface UpstreamTimeouts {
+  /** TENSORWALL_CONNECT_TIMEOUT_MS, default 10 000. */
+  readonly connectTimeoutMs: number;
+  /** TENSORWALL_FIRST_BYTE_TIMEOUT_MS, default 120 000: request sent to Azure's response headers. */
+  readonly firstByteTimeoutMs: number;
+  /** TENSORWALL_STREAM_IDLE_TIMEOUT_MS, default 30 000: the longest gap between streamed chunks. */
+  readonly streamIdleTimeoutMs: number;
+  /** TENSORWALL_MAX_RETRY_AFTER_MS, default 60 000: Azure can ask for a day; callers are told at most this. */
+  readonly maxRetryAfterMs: number;
+}

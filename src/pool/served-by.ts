@@ -1,0 +1,21 @@
+/** Which deployment answered a request, and after how many upstream attempts. */
+export interface ServedBy {
+  readonly route: string;
+  readonly deployment: string;
+  /** The configured endpoint's name ("default" for AZURE_OPENAI_ENDPOINT, "request" for X-Azure-Endpoint). */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly attempts: number;
+}
+
+/** Per-request Azure credentials sent by the caller (X-Azure-Endpoint, X-Azure-API-Key). */
+export interface AzureOverride {
+  readonly endpointUrl: string | undefined;
+  readonly apiKey: string | undefined;
+}
+
+export interface UpstreamCall {
+  /** Fires when the caller goes away or its deadline passes. */
+  readonly signal: AbortSignal;
+  readonly override: AzureOverride | undefined;
+}
