@@ -45,6 +45,7 @@ function choiceFromJson(json: JsonObject, position: number): ChunkChoice {
     finishReason: lenient.optionalString(json["finish_reason"]),
     logprobs: logprobsJson.fromJson(json["logprobs"]),
     contentFilterResults: lenient.object(json["content_filter_results"]),
+    contentFilterOffsets: lenient.object(json["content_filter_offsets"]),
   };
 }
 

@@ -42,6 +42,7 @@ function choiceToJson(choice: ChunkChoice): JsonObject {
   out["logprobs"] = choice.logprobs === undefined ? null : logprobsJson.toJson(choice.logprobs);
   out["finish_reason"] = choice.finishReason ?? null;
   if (choice.contentFilterResults !== undefined) out["content_filter_results"] = choice.contentFilterResults;
+  if (choice.contentFilterOffsets !== undefined) out["content_filter_offsets"] = choice.contentFilterOffsets;
   return out;
 }
 
