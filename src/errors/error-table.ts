@@ -108,6 +108,12 @@ export const ERROR_TABLE = {
     openaiType: "requests",
     defaultMessage: "Rate limit exceeded. Retry after the time in Retry-After.",
   },
+  insufficient_quota: {
+    httpStatus: 429,
+    connectCode: Code.ResourceExhausted,
+    openaiType: "insufficient_quota",
+    defaultMessage: "This key's budget for the current period is spent.",
+  },
   upstream_rate_limited: {
     httpStatus: 429,
     connectCode: Code.ResourceExhausted,

@@ -45,6 +45,8 @@ function servedBy(candidate: Candidate, attempts: number): ServedBy {
     deployment: candidate.target.deployment,
     endpoint: candidate.endpointName,
     region: candidate.region,
+    // Without a configured model, the deployment name is the best statement of it.
+    model: candidate.target.deployment,
     attempts,
   };
 }

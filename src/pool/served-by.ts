@@ -5,6 +5,8 @@ export interface ServedBy {
   /** The configured endpoint's name ("default" for AZURE_OPENAI_ENDPOINT, "request" for X-Azure-Endpoint). */
   readonly endpoint: string;
   readonly region: string;
+  /** The deployment's underlying model, which prices the request. */
+  readonly model: string;
   readonly attempts: number;
 }
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tensorwall/v1/admin.proto.
  */
 export const file_tensorwall_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chl0ZW5zb3J3YWxsL3YxL2FkbWluLnByb3RvEg10ZW5zb3J3YWxsLnYxIsQBCgpHYXRld2F5S2V5EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSJAoEcm9sZRgDIAEoDjIWLnRlbnNvcndhbGwudjEuS2V5Um9sZRIWCg5hbGxvd2VkX21vZGVscxgEIAMoCRIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXZva2VkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJeChBDcmVhdGVLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSJAoEcm9sZRgCIAEoDjIWLnRlbnNvcndhbGwudjEuS2V5Um9sZRIWCg5hbGxvd2VkX21vZGVscxgDIAMoCSJLChFDcmVhdGVLZXlSZXNwb25zZRImCgNrZXkYASABKAsyGS50ZW5zb3J3YWxsLnYxLkdhdGV3YXlLZXkSDgoGc2VjcmV0GAIgASgJIioKD0xpc3RLZXlzUmVxdWVzdBIXCg9pbmNsdWRlX3Jldm9rZWQYASABKAgiOwoQTGlzdEtleXNSZXNwb25zZRInCgRrZXlzGAEgAygLMhkudGVuc29yd2FsbC52MS5HYXRld2F5S2V5Ih4KEFJldm9rZUtleVJlcXVlc3QSCgoCaWQYASABKAkiOwoRUmV2b2tlS2V5UmVzcG9uc2USJgoDa2V5GAEgASgLMhkudGVuc29yd2FsbC52MS5HYXRld2F5S2V5KkwKB0tleVJvbGUSGAoUS0VZX1JPTEVfVU5TUEVDSUZJRUQQABITCg9LRVlfUk9MRV9DTElFTlQQARISCg5LRVlfUk9MRV9BRE1JThACMvsBCgxBZG1pblNlcnZpY2USTgoJQ3JlYXRlS2V5Eh8udGVuc29yd2FsbC52MS5DcmVhdGVLZXlSZXF1ZXN0GiAudGVuc29yd2FsbC52MS5DcmVhdGVLZXlSZXNwb25zZRJLCghMaXN0S2V5cxIeLnRlbnNvcndhbGwudjEuTGlzdEtleXNSZXF1ZXN0Gh8udGVuc29yd2FsbC52MS5MaXN0S2V5c1Jlc3BvbnNlEk4KCVJldm9rZUtleRIfLnRlbnNvcndhbGwudjEuUmV2b2tlS2V5UmVxdWVzdBogLnRlbnNvcndhbGwudjEuUmV2b2tlS2V5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chl0ZW5zb3J3YWxsL3YxL2FkbWluLnByb3RvEg10ZW5zb3J3YWxsLnYxIt4CCgpHYXRld2F5S2V5EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSJAoEcm9sZRgDIAEoDjIWLnRlbnNvcndhbGwudjEuS2V5Um9sZRIWCg5hbGxvd2VkX21vZGVscxgEIAMoCRIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZXZva2VkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgZsaW1pdHMYCCABKAsyGC50ZW5zb3J3YWxsLnYxLktleUxpbWl0cxI+ChpwcmV2aW91c19zZWNyZXRfZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiogEKCUtleUxpbWl0cxIgChNyZXF1ZXN0c19wZXJfbWludXRlGAEgASgFSACIAQESHgoRdG9rZW5zX3Blcl9taW51dGUYAiABKANIAYgBARIlCgZidWRnZXQYAyABKAsyFS50ZW5zb3J3YWxsLnYxLkJ1ZGdldEIWChRfcmVxdWVzdHNfcGVyX21pbnV0ZUIUChJfdG9rZW5zX3Blcl9taW51dGUiSAoGQnVkZ2V0EhEKCWxpbWl0X3VzZBgBIAEoCRIrCgZwZXJpb2QYAiABKA4yGy50ZW5zb3J3YWxsLnYxLkJ1ZGdldFBlcmlvZCK4AQoQQ3JlYXRlS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJEiQKBHJvbGUYAiABKA4yFi50ZW5zb3J3YWxsLnYxLktleVJvbGUSFgoOYWxsb3dlZF9tb2RlbHMYAyADKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGbGltaXRzGAUgASgLMhgudGVuc29yd2FsbC52MS5LZXlMaW1pdHMiSwoRQ3JlYXRlS2V5UmVzcG9uc2USJgoDa2V5GAEgASgLMhkudGVuc29yd2FsbC52MS5HYXRld2F5S2V5Eg4KBnNlY3JldBgCIAEoCSIqCg9MaXN0S2V5c1JlcXVlc3QSFwoPaW5jbHVkZV9yZXZva2VkGAEgASgIIjsKEExpc3RLZXlzUmVzcG9uc2USJwoEa2V5cxgBIAMoCzIZLnRlbnNvcndhbGwudjEuR2F0ZXdheUtleSIeChBSZXZva2VLZXlSZXF1ZXN0EgoKAmlkGAEgASgJIjsKEVJldm9rZUtleVJlc3BvbnNlEiYKA2tleRgBIAEoCzIZLnRlbnNvcndhbGwudjEuR2F0ZXdheUtleSJaChBSb3RhdGVLZXlSZXF1ZXN0EgoKAmlkGAEgASgJEiEKFGdyYWNlX3BlcmlvZF9zZWNvbmRzGAIgASgDSACIAQFCFwoVX2dyYWNlX3BlcmlvZF9zZWNvbmRzIksKEVJvdGF0ZUtleVJlc3BvbnNlEiYKA2tleRgBIAEoCzIZLnRlbnNvcndhbGwudjEuR2F0ZXdheUtleRIOCgZzZWNyZXQYAiABKAkixAIKCkRlcGxveW1lbnQSCgoCaWQYASABKAkSDgoGcm91dGVzGAIgAygJEhAKCGVuZHBvaW50GAMgASgJEg4KBnJlZ2lvbhgEIAEoCRISCgpkZXBsb3ltZW50GAUgASgJEg0KBW1vZGVsGAYgASgJEjIKDWNpcmN1aXRfc3RhdGUYByABKA4yGy50ZW5zb3J3YWxsLnYxLkNpcmN1aXRTdGF0ZRIyCg5jb29sZG93bl91bnRpbBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHZW5hYmxlZBgJIAEoCBIRCglpbl9mbGlnaHQYCiABKAUSGwoTbGF0ZW5jeV9lc3RpbWF0ZV9tcxgLIAEoARIVCg1zdWNjZXNzX2NvdW50GAwgASgDEhUKDWZhaWx1cmVfY291bnQYDSABKAMiGAoWTGlzdERlcGxveW1lbnRzUmVxdWVzdCJJChdMaXN0RGVwbG95bWVudHNSZXNwb25zZRIuCgtkZXBsb3ltZW50cxgBIAMoCzIZLnRlbnNvcndhbGwudjEuRGVwbG95bWVudCIsChNSZXNldENpcmN1aXRSZXF1ZXN0EhUKDWRlcGxveW1lbnRfaWQYASABKAkiRQoUUmVzZXRDaXJjdWl0UmVzcG9uc2USLQoKZGVwbG95bWVudBgBIAEoCzIZLnRlbnNvcndhbGwudjEuRGVwbG95bWVudCJFChtTZXREZXBsb3ltZW50RW5hYmxlZFJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRIPCgdlbmFibGVkGAIgASgIIk0KHFNldERlcGxveW1lbnRFbmFibGVkUmVzcG9uc2USLQoKZGVwbG95bWVudBgBIAEoCzIZLnRlbnNvcndhbGwudjEuRGVwbG95bWVudCKRAgoPR2V0VXNhZ2VSZXF1ZXN0Eg8KB2tleV9pZHMYASADKAkSDgoGcm91dGVzGAIgAygJEhMKC2RlcGxveW1lbnRzGAMgAygJEg4KBm1vZGVscxgEIAMoCRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoIZ3JvdXBfYnkYByADKA4yHS50ZW5zb3J3YWxsLnYxLlVzYWdlRGltZW5zaW9uEikKBmJ1Y2tldBgIIAEoDjIZLnRlbnNvcndhbGwudjEuVGltZUJ1Y2tldCJkChBHZXRVc2FnZVJlc3BvbnNlEiUKBHJvd3MYASADKAsyFy50ZW5zb3J3YWxsLnYxLlVzYWdlUm93EikKBXRvdGFsGAIgASgLMhoudGVuc29yd2FsbC52MS5Vc2FnZVRvdGFscyKqAQoIVXNhZ2VSb3cSDgoGa2V5X2lkGAEgASgJEg0KBXJvdXRlGAIgASgJEhIKCmRlcGxveW1lbnQYAyABKAkSDQoFbW9kZWwYBCABKAkSMAoMYnVja2V0X3N0YXJ0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgZ0b3RhbHMYBiABKAsyGi50ZW5zb3J3YWxsLnYxLlVzYWdlVG90YWxzIq0BCgtVc2FnZVRvdGFscxIQCghyZXF1ZXN0cxgBIAEoAxIXCg9mYWlsZWRfcmVxdWVzdHMYAiABKAMSFQoNcHJvbXB0X3Rva2VucxgDIAEoAxIVCg1jYWNoZWRfdG9rZW5zGAQgASgDEhkKEWNvbXBsZXRpb25fdG9rZW5zGAUgASgDEhgKEHJlYXNvbmluZ190b2tlbnMYBiABKAMSEAoIY29zdF91c2QYByABKAkqTAoHS2V5Um9sZRIYChRLRVlfUk9MRV9VTlNQRUNJRklFRBAAEhMKD0tFWV9ST0xFX0NMSUVOVBABEhIKDktFWV9ST0xFX0FETUlOEAIqXQoMQnVkZ2V0UGVyaW9kEh0KGUJVREdFVF9QRVJJT0RfVU5TUEVDSUZJRUQQABIVChFCVURHRVRfUEVSSU9EX0RBWRABEhcKE0JVREdFVF9QRVJJT0RfTU9OVEgQAip8CgxDaXJjdWl0U3RhdGUSHQoZQ0lSQ1VJVF9TVEFURV9VTlNQRUNJRklFRBAAEhgKFENJUkNVSVRfU1RBVEVfQ0xPU0VEEAESFgoSQ0lSQ1VJVF9TVEFURV9PUEVOEAISGwoXQ0lSQ1VJVF9TVEFURV9IQUxGX09QRU4QAyqgAQoOVXNhZ2VEaW1lbnNpb24SHwobVVNBR0VfRElNRU5TSU9OX1VOU1BFQ0lGSUVEEAASFwoTVVNBR0VfRElNRU5TSU9OX0tFWRABEhkKFVVTQUdFX0RJTUVOU0lPTl9ST1VURRACEh4KGlVTQUdFX0RJTUVOU0lPTl9ERVBMT1lNRU5UEAMSGQoVVVNBR0VfRElNRU5TSU9OX01PREVMEAQqVAoKVGltZUJ1Y2tldBIbChdUSU1FX0JVQ0tFVF9VTlNQRUNJRklFRBAAEhQKEFRJTUVfQlVDS0VUX0hPVVIQARITCg9USU1FX0JVQ0tFVF9EQVkQAjLEBQoMQWRtaW5TZXJ2aWNlEk4KCUNyZWF0ZUtleRIfLnRlbnNvcndhbGwudjEuQ3JlYXRlS2V5UmVxdWVzdBogLnRlbnNvcndhbGwudjEuQ3JlYXRlS2V5UmVzcG9uc2USSwoITGlzdEtleXMSHi50ZW5zb3J3YWxsLnYxLkxpc3RLZXlzUmVxdWVzdBofLnRlbnNvcndhbGwudjEuTGlzdEtleXNSZXNwb25zZRJOCglSZXZva2VLZXkSHy50ZW5zb3J3YWxsLnYxLlJldm9rZUtleVJlcXVlc3QaIC50ZW5zb3J3YWxsLnYxLlJldm9rZUtleVJlc3BvbnNlEk4KCVJvdGF0ZUtleRIfLnRlbnNvcndhbGwudjEuUm90YXRlS2V5UmVxdWVzdBogLnRlbnNvcndhbGwudjEuUm90YXRlS2V5UmVzcG9uc2USYAoPTGlzdERlcGxveW1lbnRzEiUudGVuc29yd2FsbC52MS5MaXN0RGVwbG95bWVudHNSZXF1ZXN0GiYudGVuc29yd2FsbC52MS5MaXN0RGVwbG95bWVudHNSZXNwb25zZRJXCgxSZXNldENpcmN1aXQSIi50ZW5zb3J3YWxsLnYxLlJlc2V0Q2lyY3VpdFJlcXVlc3QaIy50ZW5zb3J3YWxsLnYxLlJlc2V0Q2lyY3VpdFJlc3BvbnNlEm8KFFNldERlcGxveW1lbnRFbmFibGVkEioudGVuc29yd2FsbC52MS5TZXREZXBsb3ltZW50RW5hYmxlZFJlcXVlc3QaKy50ZW5zb3J3YWxsLnYxLlNldERlcGxveW1lbnRFbmFibGVkUmVzcG9uc2USSwoIR2V0VXNhZ2USHi50ZW5zb3J3YWxsLnYxLkdldFVzYWdlUmVxdWVzdBofLnRlbnNvcndhbGwudjEuR2V0VXNhZ2VSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message tensorwall.v1.GatewayKey
@@ -51,6 +51,25 @@ export type GatewayKey = Message<"tensorwall.v1.GatewayKey"> & {
    * @generated from field: google.protobuf.Timestamp revoked_at = 6;
    */
   revokedAt?: Timestamp | undefined;
+
+  /**
+   * The key is refused from this time on; unset means it does not expire.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 7;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.KeyLimits limits = 8;
+   */
+  limits?: KeyLimits | undefined;
+
+  /**
+   * After a rotation, the previous secret is accepted until this time.
+   *
+   * @generated from field: google.protobuf.Timestamp previous_secret_expires_at = 9;
+   */
+  previousSecretExpiresAt?: Timestamp | undefined;
 };
 
 /**
@@ -59,6 +78,59 @@ export type GatewayKey = Message<"tensorwall.v1.GatewayKey"> & {
  */
 export const GatewayKeySchema: GenMessage<GatewayKey> = /*@__PURE__*/
   messageDesc(file_tensorwall_v1_admin, 0);
+
+/**
+ * Per-key limits. An unset limit does not apply.
+ *
+ * @generated from message tensorwall.v1.KeyLimits
+ */
+export type KeyLimits = Message<"tensorwall.v1.KeyLimits"> & {
+  /**
+   * @generated from field: optional int32 requests_per_minute = 1;
+   */
+  requestsPerMinute?: number | undefined;
+
+  /**
+   * @generated from field: optional int64 tokens_per_minute = 2;
+   */
+  tokensPerMinute?: bigint | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.Budget budget = 3;
+   */
+  budget?: Budget | undefined;
+};
+
+/**
+ * Describes the message tensorwall.v1.KeyLimits.
+ * Use `create(KeyLimitsSchema)` to create a new message.
+ */
+export const KeyLimitsSchema: GenMessage<KeyLimits> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 1);
+
+/**
+ * @generated from message tensorwall.v1.Budget
+ */
+export type Budget = Message<"tensorwall.v1.Budget"> & {
+  /**
+   * A hard limit in US dollars as a decimal string, e.g. "25.00".
+   *
+   * @generated from field: string limit_usd = 1;
+   */
+  limitUsd: string;
+
+  /**
+   * @generated from field: tensorwall.v1.BudgetPeriod period = 2;
+   */
+  period: BudgetPeriod;
+};
+
+/**
+ * Describes the message tensorwall.v1.Budget.
+ * Use `create(BudgetSchema)` to create a new message.
+ */
+export const BudgetSchema: GenMessage<Budget> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 2);
 
 /**
  * @generated from message tensorwall.v1.CreateKeyRequest
@@ -80,6 +152,16 @@ export type CreateKeyRequest = Message<"tensorwall.v1.CreateKeyRequest"> & {
    * @generated from field: repeated string allowed_models = 3;
    */
   allowedModels: string[];
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 4;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.KeyLimits limits = 5;
+   */
+  limits?: KeyLimits | undefined;
 };
 
 /**
@@ -87,7 +169,7 @@ export type CreateKeyRequest = Message<"tensorwall.v1.CreateKeyRequest"> & {
  * Use `create(CreateKeyRequestSchema)` to create a new message.
  */
 export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_admin, 1);
+  messageDesc(file_tensorwall_v1_admin, 3);
 
 /**
  * @generated from message tensorwall.v1.CreateKeyResponse
@@ -111,7 +193,7 @@ export type CreateKeyResponse = Message<"tensorwall.v1.CreateKeyResponse"> & {
  * Use `create(CreateKeyResponseSchema)` to create a new message.
  */
 export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_admin, 2);
+  messageDesc(file_tensorwall_v1_admin, 4);
 
 /**
  * @generated from message tensorwall.v1.ListKeysRequest
@@ -130,7 +212,7 @@ export type ListKeysRequest = Message<"tensorwall.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_admin, 3);
+  messageDesc(file_tensorwall_v1_admin, 5);
 
 /**
  * @generated from message tensorwall.v1.ListKeysResponse
@@ -147,7 +229,7 @@ export type ListKeysResponse = Message<"tensorwall.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_admin, 4);
+  messageDesc(file_tensorwall_v1_admin, 6);
 
 /**
  * @generated from message tensorwall.v1.RevokeKeyRequest
@@ -164,7 +246,7 @@ export type RevokeKeyRequest = Message<"tensorwall.v1.RevokeKeyRequest"> & {
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_admin, 5);
+  messageDesc(file_tensorwall_v1_admin, 7);
 
 /**
  * @generated from message tensorwall.v1.RevokeKeyResponse
@@ -181,7 +263,422 @@ export type RevokeKeyResponse = Message<"tensorwall.v1.RevokeKeyResponse"> & {
  * Use `create(RevokeKeyResponseSchema)` to create a new message.
  */
 export const RevokeKeyResponseSchema: GenMessage<RevokeKeyResponse> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_admin, 6);
+  messageDesc(file_tensorwall_v1_admin, 8);
+
+/**
+ * @generated from message tensorwall.v1.RotateKeyRequest
+ */
+export type RotateKeyRequest = Message<"tensorwall.v1.RotateKeyRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * How long the previous secret stays valid; defaults to one hour, 0 ends it at once.
+   *
+   * @generated from field: optional int64 grace_period_seconds = 2;
+   */
+  gracePeriodSeconds?: bigint | undefined;
+};
+
+/**
+ * Describes the message tensorwall.v1.RotateKeyRequest.
+ * Use `create(RotateKeyRequestSchema)` to create a new message.
+ */
+export const RotateKeyRequestSchema: GenMessage<RotateKeyRequest> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 9);
+
+/**
+ * @generated from message tensorwall.v1.RotateKeyResponse
+ */
+export type RotateKeyResponse = Message<"tensorwall.v1.RotateKeyResponse"> & {
+  /**
+   * @generated from field: tensorwall.v1.GatewayKey key = 1;
+   */
+  key?: GatewayKey | undefined;
+
+  /**
+   * The new plaintext secret. Shown only here.
+   *
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message tensorwall.v1.RotateKeyResponse.
+ * Use `create(RotateKeyResponseSchema)` to create a new message.
+ */
+export const RotateKeyResponseSchema: GenMessage<RotateKeyResponse> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 10);
+
+/**
+ * One Azure deployment on one endpoint. Several routes may share it; it has one circuit.
+ *
+ * @generated from message tensorwall.v1.Deployment
+ */
+export type Deployment = Message<"tensorwall.v1.Deployment"> & {
+  /**
+   * "<endpoint>/<deployment>".
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: repeated string routes = 2;
+   */
+  routes: string[];
+
+  /**
+   * @generated from field: string endpoint = 3;
+   */
+  endpoint: string;
+
+  /**
+   * @generated from field: string region = 4;
+   */
+  region: string;
+
+  /**
+   * The Azure deployment name.
+   *
+   * @generated from field: string deployment = 5;
+   */
+  deployment: string;
+
+  /**
+   * The underlying model, which prices requests.
+   *
+   * @generated from field: string model = 6;
+   */
+  model: string;
+
+  /**
+   * @generated from field: tensorwall.v1.CircuitState circuit_state = 7;
+   */
+  circuitState: CircuitState;
+
+  /**
+   * Set while Azure asked (with 429 Retry-After) not to be called before this time.
+   *
+   * @generated from field: google.protobuf.Timestamp cooldown_until = 8;
+   */
+  cooldownUntil?: Timestamp | undefined;
+
+  /**
+   * False while drained.
+   *
+   * @generated from field: bool enabled = 9;
+   */
+  enabled: boolean;
+
+  /**
+   * @generated from field: int32 in_flight = 10;
+   */
+  inFlight: number;
+
+  /**
+   * Exponentially weighted time to first byte; 0 before the first sample.
+   *
+   * @generated from field: double latency_estimate_ms = 11;
+   */
+  latencyEstimateMs: number;
+
+  /**
+   * @generated from field: int64 success_count = 12;
+   */
+  successCount: bigint;
+
+  /**
+   * @generated from field: int64 failure_count = 13;
+   */
+  failureCount: bigint;
+};
+
+/**
+ * Describes the message tensorwall.v1.Deployment.
+ * Use `create(DeploymentSchema)` to create a new message.
+ */
+export const DeploymentSchema: GenMessage<Deployment> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 11);
+
+/**
+ * @generated from message tensorwall.v1.ListDeploymentsRequest
+ */
+export type ListDeploymentsRequest = Message<"tensorwall.v1.ListDeploymentsRequest"> & {
+};
+
+/**
+ * Describes the message tensorwall.v1.ListDeploymentsRequest.
+ * Use `create(ListDeploymentsRequestSchema)` to create a new message.
+ */
+export const ListDeploymentsRequestSchema: GenMessage<ListDeploymentsRequest> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 12);
+
+/**
+ * @generated from message tensorwall.v1.ListDeploymentsResponse
+ */
+export type ListDeploymentsResponse = Message<"tensorwall.v1.ListDeploymentsResponse"> & {
+  /**
+   * @generated from field: repeated tensorwall.v1.Deployment deployments = 1;
+   */
+  deployments: Deployment[];
+};
+
+/**
+ * Describes the message tensorwall.v1.ListDeploymentsResponse.
+ * Use `create(ListDeploymentsResponseSchema)` to create a new message.
+ */
+export const ListDeploymentsResponseSchema: GenMessage<ListDeploymentsResponse> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 13);
+
+/**
+ * @generated from message tensorwall.v1.ResetCircuitRequest
+ */
+export type ResetCircuitRequest = Message<"tensorwall.v1.ResetCircuitRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+};
+
+/**
+ * Describes the message tensorwall.v1.ResetCircuitRequest.
+ * Use `create(ResetCircuitRequestSchema)` to create a new message.
+ */
+export const ResetCircuitRequestSchema: GenMessage<ResetCircuitRequest> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 14);
+
+/**
+ * @generated from message tensorwall.v1.ResetCircuitResponse
+ */
+export type ResetCircuitResponse = Message<"tensorwall.v1.ResetCircuitResponse"> & {
+  /**
+   * @generated from field: tensorwall.v1.Deployment deployment = 1;
+   */
+  deployment?: Deployment | undefined;
+};
+
+/**
+ * Describes the message tensorwall.v1.ResetCircuitResponse.
+ * Use `create(ResetCircuitResponseSchema)` to create a new message.
+ */
+export const ResetCircuitResponseSchema: GenMessage<ResetCircuitResponse> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 15);
+
+/**
+ * @generated from message tensorwall.v1.SetDeploymentEnabledRequest
+ */
+export type SetDeploymentEnabledRequest = Message<"tensorwall.v1.SetDeploymentEnabledRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: bool enabled = 2;
+   */
+  enabled: boolean;
+};
+
+/**
+ * Describes the message tensorwall.v1.SetDeploymentEnabledRequest.
+ * Use `create(SetDeploymentEnabledRequestSchema)` to create a new message.
+ */
+export const SetDeploymentEnabledRequestSchema: GenMessage<SetDeploymentEnabledRequest> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 16);
+
+/**
+ * @generated from message tensorwall.v1.SetDeploymentEnabledResponse
+ */
+export type SetDeploymentEnabledResponse = Message<"tensorwall.v1.SetDeploymentEnabledResponse"> & {
+  /**
+   * @generated from field: tensorwall.v1.Deployment deployment = 1;
+   */
+  deployment?: Deployment | undefined;
+};
+
+/**
+ * Describes the message tensorwall.v1.SetDeploymentEnabledResponse.
+ * Use `create(SetDeploymentEnabledResponseSchema)` to create a new message.
+ */
+export const SetDeploymentEnabledResponseSchema: GenMessage<SetDeploymentEnabledResponse> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 17);
+
+/**
+ * @generated from message tensorwall.v1.GetUsageRequest
+ */
+export type GetUsageRequest = Message<"tensorwall.v1.GetUsageRequest"> & {
+  /**
+   * Filters; an empty list matches everything.
+   *
+   * @generated from field: repeated string key_ids = 1;
+   */
+  keyIds: string[];
+
+  /**
+   * @generated from field: repeated string routes = 2;
+   */
+  routes: string[];
+
+  /**
+   * @generated from field: repeated string deployments = 3;
+   */
+  deployments: string[];
+
+  /**
+   * @generated from field: repeated string models = 4;
+   */
+  models: string[];
+
+  /**
+   * Inclusive start, exclusive end; unset means unbounded.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 5;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end_time = 6;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated tensorwall.v1.UsageDimension group_by = 7;
+   */
+  groupBy: UsageDimension[];
+
+  /**
+   * @generated from field: tensorwall.v1.TimeBucket bucket = 8;
+   */
+  bucket: TimeBucket;
+};
+
+/**
+ * Describes the message tensorwall.v1.GetUsageRequest.
+ * Use `create(GetUsageRequestSchema)` to create a new message.
+ */
+export const GetUsageRequestSchema: GenMessage<GetUsageRequest> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 18);
+
+/**
+ * @generated from message tensorwall.v1.GetUsageResponse
+ */
+export type GetUsageResponse = Message<"tensorwall.v1.GetUsageResponse"> & {
+  /**
+   * @generated from field: repeated tensorwall.v1.UsageRow rows = 1;
+   */
+  rows: UsageRow[];
+
+  /**
+   * @generated from field: tensorwall.v1.UsageTotals total = 2;
+   */
+  total?: UsageTotals | undefined;
+};
+
+/**
+ * Describes the message tensorwall.v1.GetUsageResponse.
+ * Use `create(GetUsageResponseSchema)` to create a new message.
+ */
+export const GetUsageResponseSchema: GenMessage<GetUsageResponse> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 19);
+
+/**
+ * @generated from message tensorwall.v1.UsageRow
+ */
+export type UsageRow = Message<"tensorwall.v1.UsageRow"> & {
+  /**
+   * Set for the dimensions grouped by.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: string route = 2;
+   */
+  route: string;
+
+  /**
+   * @generated from field: string deployment = 3;
+   */
+  deployment: string;
+
+  /**
+   * @generated from field: string model = 4;
+   */
+  model: string;
+
+  /**
+   * Set when a time bucket was asked for.
+   *
+   * @generated from field: google.protobuf.Timestamp bucket_start = 5;
+   */
+  bucketStart?: Timestamp | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.UsageTotals totals = 6;
+   */
+  totals?: UsageTotals | undefined;
+};
+
+/**
+ * Describes the message tensorwall.v1.UsageRow.
+ * Use `create(UsageRowSchema)` to create a new message.
+ */
+export const UsageRowSchema: GenMessage<UsageRow> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 20);
+
+/**
+ * @generated from message tensorwall.v1.UsageTotals
+ */
+export type UsageTotals = Message<"tensorwall.v1.UsageTotals"> & {
+  /**
+   * @generated from field: int64 requests = 1;
+   */
+  requests: bigint;
+
+  /**
+   * @generated from field: int64 failed_requests = 2;
+   */
+  failedRequests: bigint;
+
+  /**
+   * @generated from field: int64 prompt_tokens = 3;
+   */
+  promptTokens: bigint;
+
+  /**
+   * @generated from field: int64 cached_tokens = 4;
+   */
+  cachedTokens: bigint;
+
+  /**
+   * @generated from field: int64 completion_tokens = 5;
+   */
+  completionTokens: bigint;
+
+  /**
+   * @generated from field: int64 reasoning_tokens = 6;
+   */
+  reasoningTokens: bigint;
+
+  /**
+   * Exact decimal string in US dollars.
+   *
+   * @generated from field: string cost_usd = 7;
+   */
+  costUsd: string;
+};
+
+/**
+ * Describes the message tensorwall.v1.UsageTotals.
+ * Use `create(UsageTotalsSchema)` to create a new message.
+ */
+export const UsageTotalsSchema: GenMessage<UsageTotals> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_admin, 21);
 
 /**
  * @generated from enum tensorwall.v1.KeyRole
@@ -212,6 +709,137 @@ export enum KeyRole {
  */
 export const KeyRoleSchema: GenEnum<KeyRole> = /*@__PURE__*/
   enumDesc(file_tensorwall_v1_admin, 0);
+
+/**
+ * @generated from enum tensorwall.v1.BudgetPeriod
+ */
+export enum BudgetPeriod {
+  /**
+   * @generated from enum value: BUDGET_PERIOD_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Resets at 00:00 UTC.
+   *
+   * @generated from enum value: BUDGET_PERIOD_DAY = 1;
+   */
+  DAY = 1,
+
+  /**
+   * Resets at 00:00 UTC on the first of the month.
+   *
+   * @generated from enum value: BUDGET_PERIOD_MONTH = 2;
+   */
+  MONTH = 2,
+}
+
+/**
+ * Describes the enum tensorwall.v1.BudgetPeriod.
+ */
+export const BudgetPeriodSchema: GenEnum<BudgetPeriod> = /*@__PURE__*/
+  enumDesc(file_tensorwall_v1_admin, 1);
+
+/**
+ * @generated from enum tensorwall.v1.CircuitState
+ */
+export enum CircuitState {
+  /**
+   * @generated from enum value: CIRCUIT_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Serving.
+   *
+   * @generated from enum value: CIRCUIT_STATE_CLOSED = 1;
+   */
+  CLOSED = 1,
+
+  /**
+   * Failing: skipped until the reset timeout passes.
+   *
+   * @generated from enum value: CIRCUIT_STATE_OPEN = 2;
+   */
+  OPEN = 2,
+
+  /**
+   * Letting a bounded number of probe requests through.
+   *
+   * @generated from enum value: CIRCUIT_STATE_HALF_OPEN = 3;
+   */
+  HALF_OPEN = 3,
+}
+
+/**
+ * Describes the enum tensorwall.v1.CircuitState.
+ */
+export const CircuitStateSchema: GenEnum<CircuitState> = /*@__PURE__*/
+  enumDesc(file_tensorwall_v1_admin, 2);
+
+/**
+ * @generated from enum tensorwall.v1.UsageDimension
+ */
+export enum UsageDimension {
+  /**
+   * @generated from enum value: USAGE_DIMENSION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: USAGE_DIMENSION_KEY = 1;
+   */
+  KEY = 1,
+
+  /**
+   * @generated from enum value: USAGE_DIMENSION_ROUTE = 2;
+   */
+  ROUTE = 2,
+
+  /**
+   * @generated from enum value: USAGE_DIMENSION_DEPLOYMENT = 3;
+   */
+  DEPLOYMENT = 3,
+
+  /**
+   * @generated from enum value: USAGE_DIMENSION_MODEL = 4;
+   */
+  MODEL = 4,
+}
+
+/**
+ * Describes the enum tensorwall.v1.UsageDimension.
+ */
+export const UsageDimensionSchema: GenEnum<UsageDimension> = /*@__PURE__*/
+  enumDesc(file_tensorwall_v1_admin, 3);
+
+/**
+ * @generated from enum tensorwall.v1.TimeBucket
+ */
+export enum TimeBucket {
+  /**
+   * No time grouping.
+   *
+   * @generated from enum value: TIME_BUCKET_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: TIME_BUCKET_HOUR = 1;
+   */
+  HOUR = 1,
+
+  /**
+   * @generated from enum value: TIME_BUCKET_DAY = 2;
+   */
+  DAY = 2,
+}
+
+/**
+ * Describes the enum tensorwall.v1.TimeBucket.
+ */
+export const TimeBucketSchema: GenEnum<TimeBucket> = /*@__PURE__*/
+  enumDesc(file_tensorwall_v1_admin, 4);
 
 /**
  * AdminService manages the gateway. Every call needs an admin key.
@@ -248,6 +876,56 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof RevokeKeyRequestSchema;
     output: typeof RevokeKeyResponseSchema;
+  },
+  /**
+   * Gives a key a new secret. The old secret keeps working for the grace period.
+   *
+   * @generated from rpc tensorwall.v1.AdminService.RotateKey
+   */
+  rotateKey: {
+    methodKind: "unary";
+    input: typeof RotateKeyRequestSchema;
+    output: typeof RotateKeyResponseSchema;
+  },
+  /**
+   * Lists every configured deployment with its circuit state, cooldown and load.
+   *
+   * @generated from rpc tensorwall.v1.AdminService.ListDeployments
+   */
+  listDeployments: {
+    methodKind: "unary";
+    input: typeof ListDeploymentsRequestSchema;
+    output: typeof ListDeploymentsResponseSchema;
+  },
+  /**
+   * Closes a deployment's circuit and clears its cooldown.
+   *
+   * @generated from rpc tensorwall.v1.AdminService.ResetCircuit
+   */
+  resetCircuit: {
+    methodKind: "unary";
+    input: typeof ResetCircuitRequestSchema;
+    output: typeof ResetCircuitResponseSchema;
+  },
+  /**
+   * Drains (disables) or re-enables a deployment. A drained deployment gets no new requests.
+   *
+   * @generated from rpc tensorwall.v1.AdminService.SetDeploymentEnabled
+   */
+  setDeploymentEnabled: {
+    methodKind: "unary";
+    input: typeof SetDeploymentEnabledRequestSchema;
+    output: typeof SetDeploymentEnabledResponseSchema;
+  },
+  /**
+   * Totals of requests, tokens and cost, filtered and grouped.
+   *
+   * @generated from rpc tensorwall.v1.AdminService.GetUsage
+   */
+  getUsage: {
+    methodKind: "unary";
+    input: typeof GetUsageRequestSchema;
+    output: typeof GetUsageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tensorwall_v1_admin, 0);
