@@ -51,6 +51,14 @@ interface ResolvedOptions {
   readonly now: () => number;
 }
 
+/** Timeouts for one request, overriding the client's own (a pool route can set its own). */
+export interface RequestTimeouts {
+  /** As the client option firstByteTimeoutMs, for this request. */
+  readonly firstByteTimeoutMs?: number;
+  /** As the client option streamIdleTimeoutMs, for this request. */
+  readonly streamIdleTimeoutMs?: number;
+}
+
 type ResponseData = Dispatcher.ResponseData;
 
 // Error bodies are small JSON; reading more would only delay the error.
@@ -96,8 +104,9 @@ export class AzureClient {
     target: AzureTarget,
     body: JsonObject,
     signal: AbortSignal,
+    timeouts: RequestTimeouts = {},
   ): Promise<{ body: JsonObject; meta: UpstreamMeta }> {
-    const response = await this.#send(target, body, signal, "application/json");
+    const response = await this.#send(target, body, signal, "application/json", timeouts);
     const text = await this.#readBody(response, signal, this.#options.maxResponseBytes);
     let parsed: unknown;
     try {
@@ -123,8 +132,9 @@ export class AzureClient {
     target: AzureTarget,
     body: JsonObject,
     signal: AbortSignal,
+    timeouts: RequestTimeouts = {},
   ): Promise<{ chunks: AsyncIterable<JsonObject>; meta: UpstreamMeta }> {
-    const response = await this.#send(target, body, signal, "text/event-stream");
+    const response = await this.#send(target, body, signal, "text/event-stream", timeouts);
     const meta = upstreamMeta(response.statusCode, response.headers);
     const contentType = firstHeader(response.headers, "content-type") ?? "";
     if (!contentType.toLowerCase().startsWith("text/event-stream")) {
@@ -153,7 +163,13 @@ export class AzureClient {
   }
 
   /** Sends the request; resolves with a 2xx response, or throws the mapped GatewayError. */
-  async #send(target: AzureTarget, body: JsonObject, signal: AbortSignal, accept: string): Promise<ResponseData> {
+  async #send(
+    target: AzureTarget,
+    body: JsonObject,
+    signal: AbortSignal,
+    accept: string,
+    timeouts: RequestTimeouts,
+  ): Promise<ResponseData> {
     if (signal.aborted) throw canceled(signal);
     this.#options.endpointAllowlist?.check(target.endpointUrl);
     const url = chatCompletionsUrl(target);
@@ -171,8 +187,8 @@ export class AzureClient {
         body: payload,
         signal,
         dispatcher: this.#agent,
-        headersTimeout: this.#options.firstByteTimeoutMs,
-        bodyTimeout: this.#options.streamIdleTimeoutMs,
+        headersTimeout: timeouts.firstByteTimeoutMs ?? this.#options.firstByteTimeoutMs,
+        bodyTimeout: timeouts.streamIdleTimeoutMs ?? this.#options.streamIdleTimeoutMs,
       });
     } catch (error) {
       throw this.#failure(error, signal, "awaiting_response");

@@ -1,3 +1,5 @@
+import type { PoolConfig } from "./pool-config.js";
+
 /** Everything TensorWall reads at start-up, validated. Each field documents its source and default. */
 export interface GatewayConfig {
   /** HOST, default "0.0.0.0". */
@@ -8,6 +10,18 @@ export interface GatewayConfig {
   readonly tls: { readonly cert: string; readonly key: string } | undefined;
   /** TENSORWALL_DB, default "./data/tensorwall.db"; ":memory:" keeps nothing. */
   readonly databasePath: string;
+  /**
+   * DATABASE_URL, a postgres:// (or postgresql://) URL: keys and the usage ledger go to PostgreSQL
+   * instead of the SQLite file, so several replicas can share them. Unset: SQLite.
+   */
+  readonly databaseUrl: string | undefined;
+  /**
+   * REDIS_URL, a redis:// or rediss:// URL: rate-limit and budget counters go to Redis, shared
+   * exactly by every replica. Unset: counters are kept in the process.
+   */
+  readonly redisUrl: string | undefined;
+  /** TENSORWALL_USAGE_FLUSH_MS, default 1000: how often the usage ledger writes pending records. */
+  readonly usageFlushIntervalMs: number;
   /** TENSORWALL_ADMIN_KEY: a gw_ key that is always an admin key. */
   readonly adminKey: string | undefined;
   /** TENSORWALL_KEY_HASH_SECRET: the HMAC key for stored key hashes; generated and stored if unset. */
@@ -17,6 +31,11 @@ export interface GatewayConfig {
   /** TENSORWALL_SHUTDOWN_GRACE_MS, default 10 000: how long in-flight requests get on shutdown. */
   readonly shutdownGraceMs: number;
   readonly azure: AzureDefaults;
+  /**
+   * TENSORWALL_CONFIG: the routes, endpoints and breakers of the deployment pool, read from the YAML
+   * or JSON file it names. Unset: the AZURE_OPENAI_* variables serve one deployment per call.
+   */
+  readonly pool: PoolConfig | undefined;
   readonly upstream: UpstreamTimeouts;
   /** TENSORWALL_ALLOWED_ENDPOINTS: extra patterns for X-Azure-Endpoint, added to the defaults. */
   readonly allowedEndpointPatterns: readonly string[];

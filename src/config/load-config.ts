@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
+import { apiVersion, endpointUrl } from "./azure-endpoint-settings.js";
 import { ConfigError } from "./config-error.js";
 import type { GatewayConfig } from "./gateway-config.js";
+import type { PoolConfig } from "./pool-config.js";
+import { readPoolConfigFile } from "./read-pool-config.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -10,28 +13,34 @@ export function loadConfig(env: Env): GatewayConfig {
     const value = env[name]?.trim();
     return value === undefined || value === "" ? undefined : value;
   };
+  const azure: GatewayConfig["azure"] = {
+    endpointUrl: readEndpoint(read),
+    apiKey: read("AZURE_OPENAI_API_KEY"),
+    apiVersion: readApiVersion(read),
+    region: read("AZURE_OPENAI_REGION") ?? "",
+    deployments: list(read("AZURE_OPENAI_DEPLOYMENTS")),
+  };
+  const upstream: GatewayConfig["upstream"] = {
+    connectTimeoutMs: integer(read, "TENSORWALL_CONNECT_TIMEOUT_MS", 10_000, 1, 600_000),
+    firstByteTimeoutMs: integer(read, "TENSORWALL_FIRST_BYTE_TIMEOUT_MS", 120_000, 1, 3_600_000),
+    streamIdleTimeoutMs: integer(read, "TENSORWALL_STREAM_IDLE_TIMEOUT_MS", 30_000, 1, 3_600_000),
+    maxRetryAfterMs: integer(read, "TENSORWALL_MAX_RETRY_AFTER_MS", 60_000, 0, 86_400_000),
+  };
   return {
     host: read("HOST") ?? "0.0.0.0",
     port: integer(read, "PORT", 8000, 0, 65_535),
     tls: readTls(read),
     databasePath: read("TENSORWALL_DB") ?? "./data/tensorwall.db",
+    databaseUrl: serviceUrl(read, "DATABASE_URL", ["postgres:", "postgresql:"], "postgres://user@host:5432/database"),
+    redisUrl: serviceUrl(read, "REDIS_URL", ["redis:", "rediss:"], "redis://host:6379"),
+    usageFlushIntervalMs: integer(read, "TENSORWALL_USAGE_FLUSH_MS", 1000, 10, 600_000),
     adminKey: read("TENSORWALL_ADMIN_KEY"),
     keyHashSecret: read("TENSORWALL_KEY_HASH_SECRET"),
     maxRequestBytes: integer(read, "TENSORWALL_MAX_REQUEST_BYTES", 10 * 1024 * 1024, 1024, 1024 ** 3),
     shutdownGraceMs: integer(read, "TENSORWALL_SHUTDOWN_GRACE_MS", 10_000, 0, 3_600_000),
-    azure: {
-      endpointUrl: readEndpoint(read),
-      apiKey: read("AZURE_OPENAI_API_KEY"),
-      apiVersion: readApiVersion(read),
-      region: read("AZURE_OPENAI_REGION") ?? "",
-      deployments: list(read("AZURE_OPENAI_DEPLOYMENTS")),
-    },
-    upstream: {
-      connectTimeoutMs: integer(read, "TENSORWALL_CONNECT_TIMEOUT_MS", 10_000, 1, 600_000),
-      firstByteTimeoutMs: integer(read, "TENSORWALL_FIRST_BYTE_TIMEOUT_MS", 120_000, 1, 3_600_000),
-      streamIdleTimeoutMs: integer(read, "TENSORWALL_STREAM_IDLE_TIMEOUT_MS", 30_000, 1, 3_600_000),
-      maxRetryAfterMs: integer(read, "TENSORWALL_MAX_RETRY_AFTER_MS", 60_000, 0, 86_400_000),
-    },
+    azure,
+    pool: readPool(read, env, azure, upstream),
+    upstream,
     allowedEndpointPatterns: list(read("TENSORWALL_ALLOWED_ENDPOINTS")) ?? [],
   };
 }
@@ -63,28 +72,31 @@ function list(raw: string | undefined): string[] | undefined {
 
 function readEndpoint(read: (name: string) => string | undefined): string | undefined {
   const raw = read("AZURE_OPENAI_ENDPOINT");
-  if (raw === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError("AZURE_OPENAI_ENDPOINT", `expected a URL such as https://my-resource.openai.azure.com, got "${raw}"`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigError("AZURE_OPENAI_ENDPOINT", `expected an https:// URL, got "${raw}"`);
-  }
-  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
-    throw new ConfigError("AZURE_OPENAI_ENDPOINT", "expected a bare origin without credentials, query or fragment");
-  }
-  return raw.replace(/\/+$/, "");
+  return raw === undefined ? undefined : endpointUrl("AZURE_OPENAI_ENDPOINT", raw);
 }
 
 function readApiVersion(read: (name: string) => string | undefined): string {
-  const raw = read("AZURE_OPENAI_API_VERSION") ?? "2024-10-21";
-  if (raw !== "v1" && !/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(raw)) {
-    throw new ConfigError("AZURE_OPENAI_API_VERSION", `expected "v1" or a dated version such as 2024-10-21, got "${raw}"`);
+  return apiVersion("AZURE_OPENAI_API_VERSION", read("AZURE_OPENAI_API_VERSION") ?? "2024-10-21");
+}
+
+function readPool(
+  read: (name: string) => string | undefined,
+  env: Env,
+  azure: GatewayConfig["azure"],
+  upstream: GatewayConfig["upstream"],
+): PoolConfig | undefined {
+  const file = read("TENSORWALL_CONFIG");
+  if (file === undefined) return undefined;
+  if (azure.endpointUrl !== undefined) {
+    // Two sources of endpoints would leave callers guessing which one serves them.
+    throw new ConfigError("AZURE_OPENAI_ENDPOINT", "cannot be combined with TENSORWALL_CONFIG; declare the endpoint in the file instead");
   }
-  return raw;
+  return readPoolConfigFile(file, {
+    env,
+    apiVersion: azure.apiVersion,
+    firstByteTimeoutMs: upstream.firstByteTimeoutMs,
+    streamIdleTimeoutMs: upstream.streamIdleTimeoutMs,
+  });
 }
 
 function readTls(read: (name: string) => string | undefined): GatewayConfig["tls"] {
@@ -104,4 +116,25 @@ function pem(name: string, value: string): string {
   } catch {
     throw new ConfigError(name, `expected PEM text or a readable file path, could not read "${value}"`);
   }
+}
+
+function serviceUrl(
+  read: (name: string) => string | undefined,
+  name: string,
+  protocols: readonly string[],
+  example: string,
+): string | undefined {
+  const raw = read(name);
+  if (raw === undefined) return undefined;
+  let protocol: string;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    // The value may hold a password: the message names the setting, never the value.
+    throw new ConfigError(name, `expected a URL such as ${example}`);
+  }
+  if (!protocols.includes(protocol)) {
+    throw new ConfigError(name, `expected a ${protocols.map((p) => `${p}//`).join(" or ")} URL such as ${example}, got one starting ${protocol}//`);
+  }
+  return raw;
 }

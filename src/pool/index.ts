@@ -1,3 +1,4 @@
-export { DeploymentPool, type PooledReply } from "./deployment-pool.js";
+export { DeploymentPool, type DeploymentPoolOptions, type PooledReply } from "./deployment-pool.js";
+export type { DeploymentEvent, DeploymentSnapshot } from "./pooled-deployment.js";
 export { RouteResolver, type Candidate } from "./route-resolver.js";
 export type { AzureOverride, ServedBy, UpstreamCall } from "./served-by.js";

@@ -20,4 +20,9 @@ export interface UpstreamCall {
   /** Fires when the caller goes away or its deadline passes. */
   readonly signal: AbortSignal;
   readonly override: AzureOverride | undefined;
+  /**
+   * The caller's own deadline, in ms from now (gRPC `grpc-timeout`, `Connect-Timeout-Ms`, REST
+   * `x-tensorwall-timeout-ms`); the route's request timeout applies when it is sooner or unset.
+   */
+  readonly timeoutMs?: number | undefined;
 }
