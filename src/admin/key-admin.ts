@@ -6,15 +6,17 @@ import {
   KeyRole,
   ListKeysResponseSchema,
   RevokeKeyResponseSchema,
+  RotateKeyResponseSchema,
 } from "../../gen/tensorwall/v1/admin_pb.js";
 import { GatewayError } from "../errors/index.js";
 import type { KeyRegistry } from "../keys/index.js";
 import type { KeyRole as StoredKeyRole } from "../store/index.js";
 import { adminAuthenticator } from "./admin-authenticator.js";
 import { toGatewayKeyMessage } from "./gateway-key-message.js";
+import { keyLimitsFromMessage, optionalTimestampMs } from "./key-limits-input.js";
 
 /** The AdminService methods that manage gateway keys. */
-export type KeyAdminHandlers = Pick<ServiceImpl<typeof AdminService>, "createKey" | "listKeys" | "revokeKey">;
+export type KeyAdminHandlers = Pick<ServiceImpl<typeof AdminService>, "createKey" | "listKeys" | "revokeKey" | "rotateKey">;
 
 /**
  * Key management over a key registry. Every call needs an admin key; handlers throw GatewayError
@@ -29,6 +31,8 @@ export function keyAdminHandlers(registry: KeyRegistry): KeyAdminHandlers {
         name: request.name,
         role: roleFromMessage(request.role),
         allowedModels: request.allowedModels,
+        limits: keyLimitsFromMessage(request.limits),
+        expiresAtMs: optionalTimestampMs(request.expiresAt),
       });
       return create(CreateKeyResponseSchema, { key: toGatewayKeyMessage(record), secret });
     },
@@ -43,6 +47,16 @@ export function keyAdminHandlers(registry: KeyRegistry): KeyAdminHandlers {
       await admin(ctx);
       const record = await registry.revoke(request.id);
       return create(RevokeKeyResponseSchema, { key: toGatewayKeyMessage(record) });
+    },
+
+    async rotateKey(request, ctx) {
+      await admin(ctx);
+      const seconds = request.gracePeriodSeconds;
+      const { record, secret } = await registry.rotate(request.id, {
+        // Out-of-range values keep their sign and size, so the registry's range check names them.
+        gracePeriodMs: seconds === undefined ? undefined : Number(seconds) * 1000,
+      });
+      return create(RotateKeyResponseSchema, { key: toGatewayKeyMessage(record), secret });
     },
   };
 }

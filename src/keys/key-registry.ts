@@ -29,6 +29,11 @@ export interface ListOptions {
   readonly includeRevoked?: boolean;
 }
 
+export interface RotateOptions {
+  /** How long the previous secret stays valid, in milliseconds; 0 ends it at once. Default one hour. */
+  readonly gracePeriodMs?: number;
+}
+
 export interface EnsureAdminKeyResult {
   /** Set only on the start that generated an admin key: print it once, it is not kept. */
   readonly generatedSecret?: string;
@@ -36,6 +41,11 @@ export interface EnsureAdminKeyResult {
 
 /** Id of the admin key that mirrors TENSORWALL_ADMIN_KEY; later values get "-2", "-3", … */
 export const ENV_ADMIN_KEY_ID = "admin-env";
+
+/** How long a rotated-out secret keeps working unless the caller says otherwise. */
+export const DEFAULT_ROTATION_GRACE_MS = 3_600_000;
+/** The longest grace period a rotation may give the previous secret: 30 days. */
+export const MAX_ROTATION_GRACE_MS = 30 * 86_400_000;
 
 /** Issues, lists, revokes and verifies gateway keys. */
 export class KeyRegistry {
@@ -53,14 +63,17 @@ export class KeyRegistry {
   }
 
   async create(input: NewKeyInput): Promise<CreatedKey> {
-    const { name, role, allowedModels } = normalizeNewKeyInput(input);
+    const nowMs = this.#clock();
+    const { name, role, allowedModels, limits, expiresAtMs } = normalizeNewKeyInput(input, nowMs);
     const secret = generateKeySecret();
     const record: KeyRecord = {
       id: `key_${randomBytes(8).toString("hex")}`,
       name,
       role,
       allowedModels,
-      createdAtMs: this.#clock(),
+      limits,
+      createdAtMs: nowMs,
+      ...(expiresAtMs !== undefined && { expiresAtMs }),
     };
     await this.#store.insertKey(record, await this.#hash(secret));
     return { record, secret };
@@ -85,8 +98,51 @@ export class KeyRegistry {
   }
 
   /**
-   * Who presents this secret. No cache sits in front of the store, so a revocation refuses the
-   * very next request.
+   * Gives a key a new secret, returned once. The previous secret keeps working for the grace
+   * period (so deployed clients can be switched over without an outage), then never again; a
+   * secret rotated out earlier stops at once. A revoked key cannot be rotated, and the
+   * TENSORWALL_ADMIN_KEY key changes only by changing that variable.
+   */
+  async rotate(id: string, options: RotateOptions = {}): Promise<CreatedKey> {
+    if (id === "") throw new GatewayError("invalid_request", "Say which key to rotate.", { param: "id" });
+    const gracePeriodMs = options.gracePeriodMs ?? DEFAULT_ROTATION_GRACE_MS;
+    if (!Number.isSafeInteger(gracePeriodMs) || gracePeriodMs < 0 || gracePeriodMs > MAX_ROTATION_GRACE_MS) {
+      throw new GatewayError(
+        "invalid_request",
+        `grace_period_seconds must be from 0 to ${MAX_ROTATION_GRACE_MS / 1000}.`,
+        { param: "grace_period_seconds" },
+      );
+    }
+    const existing = await this.#store.getKey(id);
+    if (existing === undefined) {
+      throw new GatewayError("not_found", `There is no gateway key with id ${JSON.stringify(id)}.`, { param: "id" });
+    }
+    if (isEnvAdminKeyId(id)) {
+      throw new GatewayError(
+        "invalid_request",
+        "This key is TENSORWALL_ADMIN_KEY; change that variable and restart to replace its secret.",
+        { param: "id" },
+      );
+    }
+    const secret = generateKeySecret();
+    const nowMs = this.#clock();
+    const record = await this.#store.rotateKeySecret(
+      id,
+      await this.#hash(secret),
+      gracePeriodMs > 0 ? nowMs + gracePeriodMs : undefined,
+    );
+    // Checked after the update too: a revocation may have landed in between, and then nothing changed.
+    if (record === undefined || record.revokedAtMs !== undefined) {
+      throw new GatewayError("invalid_request", "A revoked key cannot be rotated; create a new key instead.", { param: "id" });
+    }
+    return { record, secret };
+  }
+
+  /**
+   * Who presents this secret. No cache sits in front of the store: with SQLite the lookup is a
+   * local index probe of microseconds, and with PostgreSQL one prepared query, and either way a
+   * revocation (or the end of a rotation's grace period) refuses the very next request on every
+   * replica.
    */
   async authenticate(secret: string | undefined): Promise<Principal> {
     if (secret === undefined || secret === "") throw new GatewayError("missing_api_key");
@@ -103,12 +159,20 @@ export class KeyRegistry {
       found !== undefined &&
       found.secretHash.byteLength === hash.byteLength &&
       timingSafeEqual(found.secretHash, hash);
-    // Unknown and revoked read the same, so the answer does not reveal which keys once existed.
+    // Unknown, revoked and rotated out read the same, so the answer does not reveal which keys once existed.
     if (!matches || found.record.revokedAtMs !== undefined) {
       throw new GatewayError("invalid_api_key");
     }
-    const { id, name, role, allowedModels } = found.record;
-    return { keyId: id, name, role, allowedModels: [...allowedModels] };
+    const { id, name, role, allowedModels, limits, expiresAtMs, previousSecretExpiresAtMs } = found.record;
+    const nowMs = this.#clock();
+    if (found.matched === "previous" && !(previousSecretExpiresAtMs !== undefined && nowMs < previousSecretExpiresAtMs)) {
+      throw new GatewayError("invalid_api_key");
+    }
+    // The caller holds the secret, so saying that it expired reveals nothing and saves a support call.
+    if (expiresAtMs !== undefined && nowMs >= expiresAtMs) {
+      throw new GatewayError("invalid_api_key", "This gateway key has expired.");
+    }
+    return { keyId: id, name, role, allowedModels, limits };
   }
 
   /**
@@ -126,13 +190,21 @@ export class KeyRegistry {
       );
     }
     const hash = await this.#hash(adminSecretFromEnv);
-    let current = (await this.#store.findKeyBySecretHash(hash))?.record;
+    const found = await this.#store.findKeyBySecretHash(hash);
+    if (found?.matched === "previous") {
+      // A rotated-out secret may have leaked; rotation was meant to retire it.
+      throw new Error(
+        `TENSORWALL_ADMIN_KEY is a rotated-out secret of key '${found.record.id}'; set it to a new secret.`,
+      );
+    }
+    let current = found?.record;
     if (current === undefined) {
       const record: KeyRecord = {
         id: await this.#nextEnvAdminKeyId(),
         name: "admin (TENSORWALL_ADMIN_KEY)",
         role: "admin",
         allowedModels: [],
+        limits: {},
         createdAtMs: this.#clock(),
       };
       try {
@@ -166,7 +238,9 @@ export class KeyRegistry {
 
   async #ensureSomeAdminKey(): Promise<EnsureAdminKeyResult> {
     const active = await this.#store.listKeys();
-    if (active.some((key) => key.role === "admin")) return {};
+    const nowMs = this.#clock();
+    // An expired admin key lets nobody in, so it does not count.
+    if (active.some((key) => key.role === "admin" && (key.expiresAtMs === undefined || key.expiresAtMs > nowMs))) return {};
     const { secret } = await this.create({ name: "admin (generated at start-up)", role: "admin" });
     return { generatedSecret: secret };
   }

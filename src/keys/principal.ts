@@ -1,4 +1,4 @@
-import type { KeyRole } from "../store/index.js";
+import type { KeyLimits, KeyRole } from "../store/index.js";
 
 /** Who is calling: the authenticated gateway key, without its secret. */
 export interface Principal {
@@ -7,4 +7,5 @@ export interface Principal {
   readonly role: KeyRole;
   /** Model (route) names the key may use; empty means every model. */
   readonly allowedModels: readonly string[];
+  readonly limits: KeyLimits;
 }

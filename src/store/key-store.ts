@@ -1,9 +1,11 @@
 import type { KeyRecord } from "./key-record.js";
 
-/** A key record together with the hash its secret must match. */
+/** A key record together with the hash its secret must match, and which of its secrets matched. */
 export interface StoredKey {
   readonly record: KeyRecord;
   readonly secretHash: Uint8Array;
+  /** "previous" means the secret replaced by the last rotation; it is valid only during the grace period. */
+  readonly matched: "current" | "previous";
 }
 
 export interface ListKeysOptions {
@@ -18,6 +20,7 @@ export interface ListKeysOptions {
 export interface KeyStore {
   /** Fails if the id or the secret hash already exists. */
   insertKey(record: KeyRecord, secretHash: Uint8Array): Promise<void>;
+  /** Finds the key whose current or previous secret has this hash. */
   findKeyBySecretHash(secretHash: Uint8Array): Promise<StoredKey | undefined>;
   getKey(id: string): Promise<KeyRecord | undefined>;
   /** Oldest first. */
@@ -27,6 +30,17 @@ export interface KeyStore {
    * sticks. Resolves to the record as stored afterwards, or undefined for an unknown id.
    */
   revokeKey(id: string, revokedAtMs: number): Promise<KeyRecord | undefined>;
+  /**
+   * Gives an unrevoked key a new secret. The current secret becomes the previous one, valid until
+   * `previousSecretExpiresAtMs`, or is dropped at once when that is undefined; an older previous
+   * secret is dropped either way. Resolves to the record as stored afterwards (unchanged if the key
+   * is revoked), or undefined for an unknown id.
+   */
+  rotateKeySecret(
+    id: string,
+    newSecretHash: Uint8Array,
+    previousSecretExpiresAtMs: number | undefined,
+  ): Promise<KeyRecord | undefined>;
   getSetting(name: string): Promise<string | undefined>;
   setSetting(name: string, value: string): Promise<void>;
   /**

@@ -1,33 +1,5 @@
 import type Database from "better-sqlite3";
-
-export interface SqliteMigration {
-  /** Applied in ascending order; never renumber or edit a released migration, add a new one. */
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
-  {
-    version: 1,
-    name: "gateway keys and settings",
-    sql: `
-      CREATE TABLE gateway_keys (
-        id TEXT PRIMARY KEY NOT NULL,
-        name TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('admin', 'client')),
-        allowed_models TEXT NOT NULL DEFAULT '[]',
-        secret_hash BLOB NOT NULL UNIQUE,
-        created_at_ms INTEGER NOT NULL,
-        revoked_at_ms INTEGER
-      );
-      CREATE TABLE settings (
-        name TEXT PRIMARY KEY NOT NULL,
-        value TEXT NOT NULL
-      );
-    `,
-  },
-];
+import type { Migration } from "./migrations.js";
 
 /**
  * Brings the database up to the newest migration. Each migration runs in its own IMMEDIATE
@@ -36,7 +8,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
  */
 export function runSqliteMigrations(
   db: Database.Database,
-  migrations: readonly SqliteMigration[],
+  migrations: readonly Migration[],
   clock: () => number,
 ): void {
   db.exec(`
@@ -64,7 +36,7 @@ export function runSqliteMigrations(
   for (const migration of sorted) {
     const apply = db.transaction(() => {
       if (isApplied.get(migration.version) !== undefined) return;
-      db.exec(migration.sql);
+      db.exec(migration.sqlite);
       record.run(migration.version, migration.name, clock());
     });
     apply.immediate();

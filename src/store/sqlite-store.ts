@@ -1,9 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import type { KeyRecord, KeyRole } from "./key-record.js";
+import { keyLimitsFromJson, keyLimitsToJson } from "./key-limits-json.js";
+import type { KeyRecord } from "./key-record.js";
 import type { KeyStore, ListKeysOptions, StoredKey } from "./key-store.js";
-import { runSqliteMigrations, SQLITE_MIGRATIONS } from "./sqlite-migrations.js";
+import { MIGRATIONS } from "./migrations.js";
+import { parseKeyRole, parseAllowedModels } from "./parse-key-columns.js";
+import { runSqliteMigrations } from "./sqlite-migrations.js";
+import { usageGroupFromRow, usageQuerySql } from "./usage-query-sql.js";
+import type { LedgerStore, UsageGroup, UsageQuery, UsageRecord } from "./usage-record.js";
 
 export interface SqliteStoreOptions {
   /**
@@ -20,25 +25,61 @@ interface KeyRow {
   name: string;
   role: string;
   allowed_models: string;
+  limits: string;
   secret_hash: Buffer;
   created_at_ms: number;
   revoked_at_ms: number | null;
+  expires_at_ms: number | null;
+  previous_secret_expires_at_ms: number | null;
+}
+
+interface MatchedKeyRow extends KeyRow {
+  matched_hash: Buffer;
+  matched: "current" | "previous";
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-/** The default KeyStore: one SQLite file in WAL mode, so reads never wait for a writer. */
-export class SqliteStore implements KeyStore {
+const KEY_COLUMNS =
+  "id, name, role, allowed_models, limits, secret_hash, created_at_ms, revoked_at_ms, expires_at_ms, previous_secret_expires_at_ms";
+
+const USAGE_COLUMNS = [
+  "request_id",
+  "started_at_ms",
+  "key_id",
+  "route",
+  "endpoint",
+  "deployment",
+  "region",
+  "model",
+  "streamed",
+  "status",
+  "prompt_tokens",
+  "cached_tokens",
+  "completion_tokens",
+  "reasoning_tokens",
+  "usage_estimated",
+  "cost_nano_usd",
+  "latency_ms",
+  "ttfb_ms",
+  "attempts",
+] as const;
+
+/** The default store: one SQLite file in WAL mode, so reads never wait for a writer. */
+export class SqliteStore implements KeyStore, LedgerStore {
   readonly #db: Database.Database;
   readonly #insertKey: Database.Statement<[Record<string, unknown>]>;
-  readonly #findByHash: Database.Statement<[Buffer], KeyRow>;
+  readonly #findByHash: Database.Statement<[{ hash: Buffer }], MatchedKeyRow>;
   readonly #getKey: Database.Statement<[string], KeyRow>;
   readonly #listActive: Database.Statement<[], KeyRow>;
   readonly #listAll: Database.Statement<[], KeyRow>;
   readonly #revoke: Database.Statement<[number, string]>;
+  readonly #rotate: Database.Statement<[Record<string, unknown>]>;
   readonly #getSetting: Database.Statement<[string], string>;
   readonly #setSetting: Database.Statement<[string, string]>;
   readonly #insertSettingIfAbsent: Database.Statement<[string, string]>;
+  readonly #insertUsage: Database.Statement<unknown[]>;
+  readonly #insertUsageBatch: (records: readonly UsageRecord[]) => void;
 
   /** `path` is a file (parent directories are created) or ":memory:". */
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -54,29 +95,38 @@ export class SqliteStore implements KeyStore {
       // NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
-      runSqliteMigrations(db, SQLITE_MIGRATIONS, options.clock ?? Date.now);
+      runSqliteMigrations(db, MIGRATIONS, options.clock ?? Date.now);
     } catch (error) {
       db.close();
       throw error;
     }
     this.#db = db;
 
-    const keyColumns =
-      "id, name, role, allowed_models, secret_hash, created_at_ms, revoked_at_ms";
     this.#insertKey = db.prepare(
-      `INSERT INTO gateway_keys (${keyColumns})
-       VALUES (@id, @name, @role, @allowed_models, @secret_hash, @created_at_ms, @revoked_at_ms)`,
+      `INSERT INTO gateway_keys (id, name, role, allowed_models, limits, secret_hash, created_at_ms, revoked_at_ms, expires_at_ms)
+       VALUES (@id, @name, @role, @allowed_models, @limits, @secret_hash, @created_at_ms, @revoked_at_ms, @expires_at_ms)`,
     );
-    this.#findByHash = db.prepare(`SELECT ${keyColumns} FROM gateway_keys WHERE secret_hash = ?`);
-    this.#getKey = db.prepare(`SELECT ${keyColumns} FROM gateway_keys WHERE id = ?`);
+    // Two indexed lookups rather than one OR, so each side is a plain unique-index probe.
+    this.#findByHash = db.prepare(
+      `SELECT ${KEY_COLUMNS}, secret_hash AS matched_hash, 'current' AS matched FROM gateway_keys WHERE secret_hash = @hash
+       UNION ALL
+       SELECT ${KEY_COLUMNS}, previous_secret_hash AS matched_hash, 'previous' AS matched FROM gateway_keys WHERE previous_secret_hash = @hash
+       LIMIT 1`,
+    );
+    this.#getKey = db.prepare(`SELECT ${KEY_COLUMNS} FROM gateway_keys WHERE id = ?`);
     this.#listActive = db.prepare(
-      `SELECT ${keyColumns} FROM gateway_keys WHERE revoked_at_ms IS NULL ORDER BY created_at_ms, id`,
+      `SELECT ${KEY_COLUMNS} FROM gateway_keys WHERE revoked_at_ms IS NULL ORDER BY created_at_ms, id`,
     );
-    this.#listAll = db.prepare(
-      `SELECT ${keyColumns} FROM gateway_keys ORDER BY created_at_ms, id`,
-    );
+    this.#listAll = db.prepare(`SELECT ${KEY_COLUMNS} FROM gateway_keys ORDER BY created_at_ms, id`);
     this.#revoke = db.prepare(
       "UPDATE gateway_keys SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL",
+    );
+    this.#rotate = db.prepare(
+      `UPDATE gateway_keys SET
+         previous_secret_hash = CASE WHEN @previous_expires_at_ms IS NULL THEN NULL ELSE secret_hash END,
+         previous_secret_expires_at_ms = @previous_expires_at_ms,
+         secret_hash = @new_hash
+       WHERE id = @id AND revoked_at_ms IS NULL`,
     );
     this.#getSetting = db.prepare("SELECT value FROM settings WHERE name = ?").pluck() as
       Database.Statement<[string], string>;
@@ -87,6 +137,14 @@ export class SqliteStore implements KeyStore {
     this.#insertSettingIfAbsent = db.prepare(
       "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
     );
+    this.#insertUsage = db.prepare(
+      `INSERT INTO usage_records (${USAGE_COLUMNS.join(", ")})
+       VALUES (${USAGE_COLUMNS.map(() => "?").join(", ")})
+       ON CONFLICT (request_id) DO NOTHING`,
+    );
+    this.#insertUsageBatch = db.transaction((records: readonly UsageRecord[]) => {
+      for (const record of records) this.#insertUsage.run(...usageValues(record));
+    });
   }
 
   async insertKey(record: KeyRecord, secretHash: Uint8Array): Promise<void> {
@@ -95,16 +153,18 @@ export class SqliteStore implements KeyStore {
       name: record.name,
       role: record.role,
       allowed_models: JSON.stringify(record.allowedModels),
+      limits: keyLimitsToJson(record.limits),
       secret_hash: toBuffer(secretHash),
       created_at_ms: record.createdAtMs,
       revoked_at_ms: record.revokedAtMs ?? null,
+      expires_at_ms: record.expiresAtMs ?? null,
     });
   }
 
   async findKeyBySecretHash(secretHash: Uint8Array): Promise<StoredKey | undefined> {
-    const row = this.#findByHash.get(toBuffer(secretHash));
+    const row = this.#findByHash.get({ hash: toBuffer(secretHash) });
     if (row === undefined) return undefined;
-    return { record: rowToRecord(row), secretHash: new Uint8Array(row.secret_hash) };
+    return { record: rowToRecord(row), secretHash: new Uint8Array(row.matched_hash), matched: row.matched };
   }
 
   async getKey(id: string): Promise<KeyRecord | undefined> {
@@ -119,6 +179,15 @@ export class SqliteStore implements KeyStore {
 
   async revokeKey(id: string, revokedAtMs: number): Promise<KeyRecord | undefined> {
     this.#revoke.run(revokedAtMs, id);
+    return this.getKey(id);
+  }
+
+  async rotateKeySecret(
+    id: string,
+    newSecretHash: Uint8Array,
+    previousSecretExpiresAtMs: number | undefined,
+  ): Promise<KeyRecord | undefined> {
+    this.#rotate.run({ id, new_hash: toBuffer(newSecretHash), previous_expires_at_ms: previousSecretExpiresAtMs ?? null });
     return this.getKey(id);
   }
 
@@ -137,9 +206,44 @@ export class SqliteStore implements KeyStore {
     return stored;
   }
 
+  async insertUsage(records: readonly UsageRecord[]): Promise<void> {
+    if (records.length > 0) this.#insertUsageBatch(records);
+  }
+
+  async queryUsage(query: UsageQuery): Promise<UsageGroup[]> {
+    const { text, values } = usageQuerySql(query, () => "?");
+    // Safe integers: sums of nano-dollars pass 2^53 long before they pass int64.
+    const rows = this.#db.prepare(text).safeIntegers(true).all(...values) as Record<string, unknown>[];
+    return rows.map((row) => usageGroupFromRow(row, query));
+  }
+
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
+}
+
+function usageValues(record: UsageRecord): unknown[] {
+  return [
+    record.requestId,
+    record.startedAtMs,
+    record.keyId,
+    record.route,
+    record.endpoint,
+    record.deployment,
+    record.region,
+    record.model,
+    record.streamed ? 1 : 0,
+    record.status,
+    record.promptTokens,
+    record.cachedTokens,
+    record.completionTokens,
+    record.reasoningTokens,
+    record.usageEstimated ? 1 : 0,
+    record.costNanoUsd,
+    record.latencyMs,
+    record.ttfbMs ?? null,
+    record.attempts,
+  ];
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -147,24 +251,15 @@ function toBuffer(bytes: Uint8Array): Buffer {
 }
 
 function rowToRecord(row: KeyRow): KeyRecord {
-  const record: KeyRecord = {
+  return {
     id: row.id,
     name: row.name,
-    role: parseRole(row.role),
+    role: parseKeyRole(row.role),
     allowedModels: parseAllowedModels(row.allowed_models, row.id),
+    limits: keyLimitsFromJson(row.limits, row.id),
     createdAtMs: row.created_at_ms,
+    ...(row.revoked_at_ms !== null && { revokedAtMs: row.revoked_at_ms }),
+    ...(row.expires_at_ms !== null && { expiresAtMs: row.expires_at_ms }),
+    ...(row.previous_secret_expires_at_ms !== null && { previousSecretExpiresAtMs: row.previous_secret_expires_at_ms }),
   };
-  return row.revoked_at_ms === null ? record : { ...record, revokedAtMs: row.revoked_at_ms };
-}
-
-function parseRole(role: string): KeyRole {
-  if (role === "admin" || role === "client") return role;
-  // The CHECK constraint makes this unreachable unless the file was edited by hand.
-  throw new Error(`gateway_keys.role holds '${role}', expected 'admin' or 'client'.`);
-}
-
-function parseAllowedModels(json: string, id: string): string[] {
-  const parsed: unknown = JSON.parse(json);
-  if (Array.isArray(parsed) && parsed.every((m) => typeof m === "string")) return parsed;
-  throw new Error(`gateway_keys.allowed_models of key '${id}' is not a JSON array of strings.`);
 }

@@ -217,6 +217,7 @@ describe("toGatewayKeyMessage", () => {
       name: "n",
       role: "admin",
       allowedModels: ["m"],
+      limits: {},
       createdAtMs: 1_500,
       revokedAtMs: 2_250,
     });
@@ -231,6 +232,7 @@ describe("toGatewayKeyMessage", () => {
       name: "n",
       role: "client",
       allowedModels: [],
+      limits: {},
       createdAtMs: 0,
     });
     expect(message.role).toBe(KeyRole.CLIENT);

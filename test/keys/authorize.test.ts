@@ -3,7 +3,7 @@ import { GatewayError } from "../../src/errors/index.js";
 import { authorizeModel, requireAdmin, type Principal } from "../../src/keys/index.js";
 
 function principal(overrides: Partial<Principal> = {}): Principal {
-  return { keyId: "key_1", name: "test", role: "client", allowedModels: [], ...overrides };
+  return { keyId: "key_1", name: "test", role: "client", allowedModels: [], limits: {}, ...overrides };
 }
 
 function thrown(fn: () => void): GatewayError {

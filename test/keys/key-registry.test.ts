@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/errors/index.js";
-import { hashKeySecret, KEY_HASH_KEY_SETTING, KeyRegistry } from "../../src/keys/index.js";
+import { ENV_ADMIN_KEY_ID, hashKeySecret, KEY_HASH_KEY_SETTING, KeyRegistry } from "../../src/keys/index.js";
 import { SqliteStore, type KeyStore } from "../../src/store/index.js";
 
 const HASH_SECRET = "an-operator-chosen-hash-secret-of-enough-length";
@@ -67,6 +67,7 @@ describe("KeyRegistry", () => {
         name: "team a",
         role: "client",
         allowedModels: ["gpt-4o", "azure/o3"],
+        limits: {},
         createdAtMs: nowMs,
       });
     });
@@ -116,6 +117,7 @@ describe("KeyRegistry", () => {
         name: "svc",
         role: "client",
         allowedModels: ["o3"],
+        limits: {},
       });
     });
 
@@ -223,6 +225,103 @@ describe("KeyRegistry", () => {
     it("answers not_found for an unknown id", async () => {
       const registry = new KeyRegistry({ store: openStore(), clock });
       await expect(codeOf(registry.revoke("key_missing"))).resolves.toBe("not_found");
+    });
+  });
+
+  describe("limits and expiry", () => {
+    it("keeps a key's limits and expiry, and gives the limits to its principal", async () => {
+      const registry = new KeyRegistry({ store: openStore(), clock });
+      const limits = { requestsPerMinute: 60, tokensPerMinute: 10_000, budget: { limitNanoUsd: 5_000_000_000n, period: "day" as const } };
+      const { record, secret } = await registry.create({ name: "limited", limits, expiresAtMs: nowMs + 1_000 });
+      expect(record).toMatchObject({ limits, expiresAtMs: nowMs + 1_000 });
+      await expect(registry.authenticate(secret)).resolves.toMatchObject({ limits });
+    });
+
+    it("refuses a key from its expiry on, saying it expired", async () => {
+      const registry = new KeyRegistry({ store: openStore(), clock });
+      const { secret } = await registry.create({ name: "short-lived", expiresAtMs: nowMs + 1_000 });
+      nowMs += 999;
+      await expect(registry.authenticate(secret)).resolves.toBeDefined();
+      nowMs += 1;
+      const error = await registry.authenticate(secret).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "invalid_api_key", message: "This gateway key has expired." });
+    });
+
+    it("refuses out-of-range limits and a past expiry as invalid_request naming the field", async () => {
+      const registry = new KeyRegistry({ store: openStore(), clock });
+      const paramOf = (input: Parameters<KeyRegistry["create"]>[0]) =>
+        registry.create(input).then(() => "created", (e: GatewayError) => e.param);
+      await expect(paramOf({ name: "x", limits: { requestsPerMinute: 0 } })).resolves.toBe("limits.requests_per_minute");
+      await expect(paramOf({ name: "x", limits: { tokensPerMinute: 1.5 } })).resolves.toBe("limits.tokens_per_minute");
+      await expect(paramOf({ name: "x", limits: { budget: { limitNanoUsd: 0n, period: "day" } } })).resolves.toBe("limits.budget.limit_usd");
+      await expect(
+        paramOf({ name: "x", limits: { budget: { limitNanoUsd: 1_000_000_000_000_001n, period: "day" } } }),
+      ).resolves.toBe("limits.budget.limit_usd");
+      await expect(paramOf({ name: "x", expiresAtMs: nowMs })).resolves.toBe("expires_at");
+    });
+
+    it("generates a new admin key at start-up when the only admin key has expired", async () => {
+      const store = openStore();
+      const registry = new KeyRegistry({ store, clock });
+      await registry.create({ name: "temporary admin", role: "admin", expiresAtMs: nowMs + 1_000 });
+      expect((await registry.ensureAdminKey()).generatedSecret).toBeUndefined();
+      nowMs += 1_000;
+      expect((await registry.ensureAdminKey()).generatedSecret).toMatch(/^gw_/);
+    });
+  });
+
+  describe("rotate", () => {
+    it("issues a new secret and keeps the old one valid for exactly the grace period", async () => {
+      const registry = new KeyRegistry({ store: openStore(), clock });
+      const { record, secret: oldSecret } = await registry.create({ name: "rotating" });
+      const rotated = await registry.rotate(record.id, { gracePeriodMs: 5_000 });
+      expect(rotated.secret).not.toBe(oldSecret);
+      expect(rotated.record).toMatchObject({ id: record.id, previousSecretExpiresAtMs: nowMs + 5_000 });
+      await expect(registry.authenticate(rotated.secret)).resolves.toMatchObject({ keyId: record.id });
+      nowMs += 4_999;
+      await expect(registry.authenticate(oldSecret)).resolves.toMatchObject({ keyId: record.id });
+      nowMs += 1;
+      await expect(codeOf(registry.authenticate(oldSecret))).resolves.toBe("invalid_api_key");
+      await expect(registry.authenticate(rotated.secret)).resolves.toMatchObject({ keyId: record.id });
+    });
+
+    it("defaults to a grace period of one hour", async () => {
+      const registry = new KeyRegistry({ store: openStore(), clock });
+      const { record } = await registry.create({ name: "rotating" });
+      const rotated = await registry.rotate(record.id);
+      expect(rotated.record.previousSecretExpiresAtMs).toBe(nowMs + 3_600_000);
+    });
+
+    it("ends the old secret at once with a zero grace period, and an earlier one on the next rotation", async () => {
+      const registry = new KeyRegistry({ store: openStore(), clock });
+      const { record, secret: first } = await registry.create({ name: "rotating" });
+      const second = await registry.rotate(record.id, { gracePeriodMs: 60_000 });
+      const third = await registry.rotate(record.id, { gracePeriodMs: 60_000 });
+      await expect(codeOf(registry.authenticate(first))).resolves.toBe("invalid_api_key");
+      await expect(registry.authenticate(second.secret)).resolves.toBeDefined();
+      await registry.rotate(record.id, { gracePeriodMs: 0 });
+      await expect(codeOf(registry.authenticate(third.secret))).resolves.toBe("invalid_api_key");
+    });
+
+    it("refuses revoked, unknown and TENSORWALL_ADMIN_KEY keys, and out-of-range grace periods", async () => {
+      const registry = new KeyRegistry({ store: openStore(), clock });
+      const { record, secret } = await registry.create({ name: "gone" });
+      await registry.revoke(record.id);
+      await expect(codeOf(registry.rotate(record.id))).resolves.toBe("invalid_request");
+      await expect(codeOf(registry.authenticate(secret))).resolves.toBe("invalid_api_key");
+      await expect(codeOf(registry.rotate("key_missing"))).resolves.toBe("not_found");
+      await registry.ensureAdminKey(`gw_${"A".repeat(43)}`);
+      await expect(codeOf(registry.rotate(ENV_ADMIN_KEY_ID))).resolves.toBe("invalid_request");
+      const live = await registry.create({ name: "live" });
+      await expect(codeOf(registry.rotate(live.record.id, { gracePeriodMs: -1 }))).resolves.toBe("invalid_request");
+      await expect(codeOf(registry.rotate(live.record.id, { gracePeriodMs: 31 * 86_400_000 }))).resolves.toBe("invalid_request");
+    });
+
+    it("refuses a rotated-out secret as TENSORWALL_ADMIN_KEY", async () => {
+      const registry = new KeyRegistry({ store: openStore(), clock });
+      const { record, secret } = await registry.create({ name: "ops", role: "admin" });
+      await registry.rotate(record.id);
+      await expect(registry.ensureAdminKey(secret)).rejects.toThrow(/rotated-out secret/);
     });
   });
 });

@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { LedgerStore, UsageQuery, UsageRecord } from "../../src/store/index.js";
+import { UsageLedger } from "../../src/usage/index.js";
+import { usageRecord } from "../store/store-contract.js";
+
+/** Keeps inserted batches; `fail` makes the next inserts reject. */
+class MemoryLedgerStore implements LedgerStore {
+  readonly batches: UsageRecord[][] = [];
+  fail = false;
+
+  async insertUsage(records: readonly UsageRecord[]): Promise<void> {
+    if (this.fail) throw new Error("store down");
+    this.batches.push([...records]);
+  }
+
+  async queryUsage(query: UsageQuery) {
+    const cost = this.batches
+      .flat()
+      .filter((r) => query.keyIds.includes(r.keyId) && r.startedAtMs >= (query.startMs ?? 0) && r.startedAtMs < (query.endMs ?? Infinity))
+      .reduce((sum, r) => sum + r.costNanoUsd, 0n);
+    return [{ totals: { requests: 0n, failedRequests: 0n, promptTokens: 0n, cachedTokens: 0n, completionTokens: 0n, reasoningTokens: 0n, costNanoUsd: cost } }];
+  }
+
+  get written(): UsageRecord[] {
+    return this.batches.flat();
+  }
+}
+
+describe("UsageLedger", () => {
+  const ledgers: UsageLedger[] = [];
+  function ledgerOn(store: LedgerStore, options: { flushIntervalMs?: number; batchSize?: number; maxPending?: number } = {}) {
+    const errors: unknown[] = [];
+    const ledger = new UsageLedger({ store, flushIntervalMs: 60_000, ...options, onError: (error) => errors.push(error) });
+    ledgers.push(ledger);
+    return { ledger, errors };
+  }
+  afterEach(async () => {
+    vi.useRealTimers();
+    for (const ledger of ledgers.splice(0)) await ledger.close().catch(() => {});
+  });
+
+  it("keeps records in memory until a flush, then writes them in order", async () => {
+    const store = new MemoryLedgerStore();
+    const { ledger } = ledgerOn(store);
+    const records = [usageRecord(), usageRecord(), usageRecord()];
+    for (const record of records) ledger.record(record);
+    expect(store.written).toEqual([]);
+    await ledger.flush();
+    expect(store.written).toEqual(records);
+  });
+
+  it("writes on its interval without being asked", async () => {
+    vi.useFakeTimers();
+    const store = new MemoryLedgerStore();
+    const { ledger } = ledgerOn(store, { flushIntervalMs: 1_000 });
+    ledger.record(usageRecord());
+    await vi.advanceTimersByTimeAsync(999);
+    expect(store.written).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(store.written).toHaveLength(1);
+  });
+
+  it("writes in batches of the batch size, starting early once a batch is full", async () => {
+    const store = new MemoryLedgerStore();
+    const { ledger } = ledgerOn(store, { batchSize: 2 });
+    for (let i = 0; i < 5; i += 1) ledger.record(usageRecord());
+    await new Promise((resolve) => setImmediate(resolve));
+    await ledger.flush();
+    expect(store.batches.map((batch) => batch.length)).toEqual([2, 2, 1]);
+  });
+
+  it("keeps records when the store fails and writes them, still in order, once it answers", async () => {
+    const store = new MemoryLedgerStore();
+    const { ledger } = ledgerOn(store);
+    const first = usageRecord();
+    ledger.record(first);
+    store.fail = true;
+    await expect(ledger.flush()).rejects.toThrow("store down");
+    const second = usageRecord();
+    ledger.record(second);
+    store.fail = false;
+    await ledger.flush();
+    expect(store.written).toEqual([first, second]);
+  });
+
+  it("drops the oldest records beyond its bound while the store fails, and says so", async () => {
+    const store = new MemoryLedgerStore();
+    const { ledger, errors } = ledgerOn(store, { batchSize: 1, maxPending: 2 });
+    store.fail = true;
+    const records = [usageRecord(), usageRecord(), usageRecord()];
+    for (const record of records) ledger.record(record);
+    expect(errors.map(String)).toEqual(["Error: The usage ledger dropped 1 records: the store has been failing."]);
+    store.fail = false;
+    await ledger.flush();
+    expect(store.written).toEqual(records.slice(1));
+  });
+
+  it("writes everything pending on close", async () => {
+    const store = new MemoryLedgerStore();
+    const { ledger } = ledgerOn(store);
+    ledger.record(usageRecord());
+    ledger.record(usageRecord());
+    await ledger.close();
+    expect(store.written).toHaveLength(2);
+  });
+
+  it("counts a key's cost from the store and from records not yet written", async () => {
+    const store = new MemoryLedgerStore();
+    const { ledger } = ledgerOn(store);
+    ledger.record(usageRecord({ keyId: "key_a", startedAtMs: 100, costNanoUsd: 5n }));
+    await ledger.flush();
+    ledger.record(usageRecord({ keyId: "key_a", startedAtMs: 150, costNanoUsd: 7n }));
+    ledger.record(usageRecord({ keyId: "key_a", startedAtMs: 200, costNanoUsd: 100n }));
+    ledger.record(usageRecord({ keyId: "key_b", startedAtMs: 150, costNanoUsd: 100n }));
+    expect(await ledger.costBetween("key_a", 100, 200)).toBe(12n);
+  });
+});
