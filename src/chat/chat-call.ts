@@ -1,3 +1,4 @@
+import { GatewayError } from "../errors/index.js";
 import type { KeyRegistry, Principal } from "../keys/index.js";
 import { readGatewayKey } from "../keys/index.js";
 import type { AzureOverride } from "../pool/index.js";
@@ -8,14 +9,40 @@ export interface ChatCall {
   /** Fires when the caller goes away or its deadline passes. */
   readonly signal: AbortSignal;
   readonly override: AzureOverride | undefined;
+  /** How long the caller waits, in ms: its RPC deadline or TIMEOUT_HEADER, whichever is sooner. */
+  readonly timeoutMs: number | undefined;
 }
+
+/** A REST caller's deadline for the whole request, in milliseconds (RPC callers have their own). */
+const TIMEOUT_HEADER = "x-tensorwall-timeout-ms";
+const MAX_TIMEOUT_MS = 86_400_000;
 
 export type HeaderReader = (name: string) => string | null | undefined;
 
-/** Authenticates the caller from request headers (or RPC metadata) and reads its Azure override. */
-export async function chatCallFromHeaders(keys: KeyRegistry, header: HeaderReader, signal: AbortSignal): Promise<ChatCall> {
+/**
+ * Authenticates the caller from request headers (or RPC metadata) and reads its Azure override and
+ * deadline. `deadlineMs` is the protocol's own deadline (an RPC's remaining time), if any.
+ */
+export async function chatCallFromHeaders(
+  keys: KeyRegistry,
+  header: HeaderReader,
+  signal: AbortSignal,
+  deadlineMs?: number,
+): Promise<ChatCall> {
   const principal = await keys.authenticate(readGatewayKey(header));
-  return { principal, signal, override: readAzureOverride(header) };
+  const headerMs = readTimeout(header);
+  const timeoutMs = deadlineMs === undefined || headerMs === undefined ? deadlineMs ?? headerMs : Math.min(deadlineMs, headerMs);
+  return { principal, signal, override: readAzureOverride(header), timeoutMs };
+}
+
+function readTimeout(header: HeaderReader): number | undefined {
+  const raw = header(TIMEOUT_HEADER)?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_TIMEOUT_MS) {
+    throw new GatewayError("invalid_request", `${TIMEOUT_HEADER} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}.`);
+  }
+  return value;
 }
 
 function readAzureOverride(header: HeaderReader): AzureOverride | undefined {

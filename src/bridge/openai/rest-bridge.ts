@@ -1,6 +1,8 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import { chatCallFromHeaders, servedByHeaderEntries, type ChatCall, type ChatCompletions } from "../../chat/index.js";
+import { dashboardReply, isDashboardPath } from "../../dashboard/index.js";
 import { GatewayError, toGatewayError } from "../../errors/index.js";
+import type { ReadinessCheck } from "../../health/index.js";
 import type { KeyRegistry } from "../../keys/index.js";
 import { chatChunkToJson, chatRequestFromJson, chatResponseToJson } from "../../openai-json/index.js";
 import type { ServedBy } from "../../../gen/tensorwall/v1/chat_pb.js";
@@ -17,6 +19,8 @@ export interface RestBridgeOptions {
   readonly maxRequestBytes: number;
   /** Told of errors the gateway did not expect (bugs), for the operator's logs. */
   readonly onUnexpectedError: (error: unknown) => void;
+  /** Answers `GET /readyz`. */
+  readonly readiness: ReadinessCheck;
 }
 
 export type RestHandler = (req: HttpRequest, res: HttpResponse) => void;
@@ -52,6 +56,17 @@ async function route(options: RestBridgeOptions, req: HttpRequest, res: HttpResp
     requireMethod(req, "GET");
     return healthy(res);
   }
+  if (path === "/readyz") {
+    requireMethod(req, "GET");
+    return ready(options, res);
+  }
+  if (isDashboardPath(path)) {
+    requireMethod(req, "GET");
+    const reply = await dashboardReply(path, options.keys, (name) => headerValue(req, name));
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body);
+    return;
+  }
   throw new GatewayError("not_found", `No route for ${req.method ?? "GET"} ${path}.`);
 }
 
@@ -73,7 +88,8 @@ async function chatCompletions(
   }
   const { request, stream } = chatRequestFromJson(json);
   if (!stream) {
-    const response = await options.chat.create(request, call);
+    // Rate-limit headers are set on the response now; writeHead (of the answer or an error) merges them.
+    const response = await options.chat.create(request, call, (name, value) => res.setHeader(name, value));
     const body = JSON.stringify(chatResponseToJson(response));
     res.writeHead(200, {
       ...servedByHeaders(response.servedBy),
@@ -83,7 +99,7 @@ async function chatCompletions(
     res.end(body);
     return;
   }
-  const opened = await options.chat.openStream(request, call);
+  const opened = await options.chat.openStream(request, call, (name, value) => res.setHeader(name, value));
   const sse = new SseWriter(res, servedByHeaders(opened.servedBy));
   try {
     for await (const chunk of opened.chunks) {
@@ -115,6 +131,18 @@ async function listModels(options: RestBridgeOptions, req: HttpRequest, res: Htt
 function healthy(res: HttpResponse): void {
   const body = '{"status":"ok"}';
   res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+  res.end(body);
+}
+
+/** 200 or 503 with the reason, for load balancers and Kubernetes; needs no key, like /healthz. */
+async function ready(options: RestBridgeOptions, res: HttpResponse): Promise<void> {
+  const readiness = await options.readiness();
+  const body = JSON.stringify(readiness.ready ? { status: "ready" } : { status: "not_ready", reason: readiness.reason });
+  res.writeHead(readiness.ready ? 200 : 503, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+  });
   res.end(body);
 }
 
