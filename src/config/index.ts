@@ -13,6 +13,7 @@ export {
   type RetryPolicy,
   type RouteConfig,
   type RouteDeploymentConfig,
+  type DeploymentPricing,
   type RouteSettings,
   type RouteTimeouts,
   type RoutingStrategy,

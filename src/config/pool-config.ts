@@ -75,6 +75,21 @@ export interface RouteDeploymentConfig {
   readonly priority: number;
   /** `weight`, default 1: its share of traffic among deployments of equal priority. */
   readonly weight: number;
+  /**
+   * `pricing`: what this deployment costs, overriding the built-in price of its model (e.g. 0 for
+   * provisioned capacity, paid by the hour). Unset: the model's built-in price.
+   */
+  readonly pricing: DeploymentPricing | undefined;
+}
+
+/**
+ * `pricing: { input, cached_input, output }` in US dollars per 1M tokens, as decimal strings with at
+ * most three decimal places. `cached_input` defaults to `input`.
+ */
+export interface DeploymentPricing {
+  readonly input: string;
+  readonly cachedInput?: string;
+  readonly output: string;
 }
 
 /** `retry:` (per route, or under `defaults:`). */

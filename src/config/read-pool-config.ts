@@ -8,6 +8,7 @@ import {
   DEFAULT_RETRY_POLICY,
   ROUTING_STRATEGIES,
   type BreakerSettings,
+  type DeploymentPricing,
   type EndpointAuth,
   type EndpointConfig,
   type PoolConfig,
@@ -130,10 +131,18 @@ function readRouteDefaults(reader: SettingReader, context: PoolConfigContext): R
   };
 }
 
+/** What must agree wherever one Azure deployment is listed. */
+interface DeploymentIdentity {
+  readonly model: string;
+  /** The pricing as JSON, for comparison. */
+  readonly pricing: string;
+  readonly setting: string;
+}
+
 function readRoutes(root: SettingReader, endpoints: Map<string, EndpointConfig>, defaults: RouteSettings): RouteConfig[] {
   const section = root.object("routes");
   // One Azure deployment serves one model, whichever routes list it.
-  const models = new Map<string, { model: string; setting: string }>();
+  const models = new Map<string, DeploymentIdentity>();
   const routes = section.keys().map((name): RouteConfig => {
     if (name.trim() === "" || name.startsWith("azure/")) {
       throw new ConfigError(section.at(name), "a route name is the model name callers send, without the azure/ prefix");
@@ -154,13 +163,13 @@ function readRoutes(root: SettingReader, endpoints: Map<string, EndpointConfig>,
 function readRouteDeployments(
   route: SettingReader,
   endpoints: Map<string, EndpointConfig>,
-  models: Map<string, { model: string; setting: string }>,
+  models: Map<string, DeploymentIdentity>,
 ): RouteDeploymentConfig[] {
   const readers = route.list("deployments");
   if (readers.length === 0) throw new ConfigError(route.at("deployments"), "at least one deployment is required");
   const seen = new Map<string, string>();
   return readers.map((reader) => {
-    reader.allow("endpoint", "deployment", "model", "priority", "weight");
+    reader.allow("endpoint", "deployment", "model", "priority", "weight", "pricing");
     const endpoint = reader.requiredString("endpoint");
     if (!endpoints.has(endpoint)) {
       throw new ConfigError(
@@ -181,15 +190,49 @@ function readRouteDeployments(
         `${JSON.stringify(model)} differs from ${JSON.stringify(known.model)} given for ${id} at ${known.setting}; one Azure deployment serves one model`,
       );
     }
-    models.set(id, { model, setting: reader.at("model") });
+    const pricing = reader.has("pricing") ? readPricing(reader.object("pricing")) : undefined;
+    const pricingText = JSON.stringify(pricing ?? null);
+    if (known !== undefined && known.pricing !== pricingText) {
+      throw new ConfigError(
+        reader.at("pricing"),
+        `differs from the pricing given for ${id} at ${known.setting}; one Azure deployment has one price`,
+      );
+    }
+    models.set(id, { model, pricing: pricingText, setting: reader.at("model") });
     return {
       endpoint,
       deployment,
       model,
       priority: reader.integer("priority", 0, { min: 0, max: 1000 }),
       weight: reader.number("weight", 1, { min: 0, max: 1_000_000, exclusiveMin: true }),
+      pricing,
     };
   });
+}
+
+// Three decimal places per 1M tokens keeps every cost a whole number of nano-dollars (src/usage).
+const PRICE = /^\d{1,6}(\.\d{1,3})?$/;
+
+function readPricing(reader: SettingReader): DeploymentPricing {
+  reader.allow("input", "cached_input", "output");
+  const price = (key: string, required: boolean): string | undefined => {
+    const raw = reader.raw(key);
+    if (raw === undefined && !required) return undefined;
+    const text = typeof raw === "number" ? String(raw) : raw;
+    if (typeof text !== "string" || !PRICE.test(text)) {
+      throw new ConfigError(
+        reader.at(key),
+        `expected US dollars per 1M tokens with at most three decimal places, e.g. 2.50, got ${JSON.stringify(raw ?? null)}`,
+      );
+    }
+    return text;
+  };
+  const cachedInput = price("cached_input", false);
+  return {
+    input: price("input", true)!,
+    ...(cachedInput !== undefined && { cachedInput }),
+    output: price("output", true)!,
+  };
 }
 
 function readRetry(reader: SettingReader, fallback: RetryPolicy): RetryPolicy {

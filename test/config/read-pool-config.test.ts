@@ -112,6 +112,46 @@ describe("the pool config file", () => {
       'routes.b.deployments[0].model: "gpt-4o-mini" differs from "gpt-4o" given for eastus/shared at routes.a.deployments[0].model',
     );
   });
+
+  it("reads a deployment's pricing override, numbers or strings, cached input optional", () => {
+    const config = poolConfigFrom(
+      withRoute([
+        { endpoint: "eastus", deployment: "ptu", model: "gpt-4o", pricing: { input: 0, output: 0 } },
+        { endpoint: "westeu", deployment: "paygo", model: "gpt-4o", pricing: { input: "2.50", cached_input: 1.25, output: "10" } },
+        { endpoint: "westeu", deployment: "plain", model: "gpt-4o" },
+      ]),
+      "pool.yaml",
+      context,
+    );
+    expect(config.routes[0]!.deployments.map((d) => d.pricing)).toEqual([
+      { input: "0", output: "0" },
+      { input: "2.50", cachedInput: "1.25", output: "10" },
+      undefined,
+    ]);
+  });
+
+  it.each([
+    [{ input: "2.5001", output: "10" }, "routes.gpt-4o.deployments[0].pricing.input: expected US dollars per 1M tokens"],
+    [{ input: -1, output: "10" }, "routes.gpt-4o.deployments[0].pricing.input: expected US dollars per 1M tokens"],
+    [{ input: "1" }, "routes.gpt-4o.deployments[0].pricing.output: expected US dollars per 1M tokens"],
+    [{ input: "1", output: "1", per: "token" }, "routes.gpt-4o.deployments[0].pricing"],
+  ])("refuses the pricing %j naming the setting", (pricing, message) => {
+    const value = withRoute([{ endpoint: "eastus", deployment: "ptu", model: "gpt-4o", pricing }]);
+    expect(() => poolConfigFrom(value, "pool.yaml", context)).toThrow(message);
+  });
+
+  it("refuses one Azure deployment priced differently in two routes", () => {
+    const value = {
+      ...valid,
+      routes: {
+        a: { deployments: [{ endpoint: "eastus", deployment: "shared", model: "gpt-4o", pricing: { input: 0, output: 0 } }] },
+        b: { deployments: [{ endpoint: "eastus", deployment: "shared", model: "gpt-4o" }] },
+      },
+    };
+    expect(() => poolConfigFrom(value, "pool.yaml", context)).toThrow(
+      "routes.b.deployments[0].pricing: differs from the pricing given for eastus/shared",
+    );
+  });
 });
 
 describe("TENSORWALL_CONFIG", () => {

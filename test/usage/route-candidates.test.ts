@@ -9,7 +9,7 @@ const settings = {
 };
 
 function route(name: string, deployments: { endpoint: string; deployment: string; model: string }[]): RouteConfig {
-  return { name, ...settings, deployments: deployments.map((d) => ({ ...d, priority: 0, weight: 1 })) };
+  return { name, ...settings, deployments: deployments.map((d) => ({ ...d, priority: 0, weight: 1, pricing: undefined })) };
 }
 
 const pool: PoolConfig = {
