@@ -1,0 +1,48 @@
+/** How much the suite measures: the full run (about 3.5 minutes) or the CI smoke run (30–40 s). */
+export interface BenchPlan {
+  readonly mode: "full" | "quick";
+  /** Measured time per leg. */
+  readonly legMs: number;
+  /** Load sent to each path once before its first leg, not measured, so the JIT has warmed up. */
+  readonly warmupMs: number;
+  readonly unaryConcurrencies: readonly number[];
+  readonly streamConcurrencies: readonly number[];
+  /** Streams held open at once in the open-streams leg, and how long they are held once all are open. */
+  readonly openStreams: number;
+  readonly holdMs: number;
+  readonly openStreamKinds: readonly ("rest" | "connect")[];
+  /** Measured time of each profiled leg (`--profile`). */
+  readonly profileMs: number;
+  /** The whole run is abandoned (exit 2) past this. */
+  readonly deadlineMs: number;
+}
+
+export function benchPlan(quick: boolean): BenchPlan {
+  return quick
+    ? {
+        mode: "quick",
+        legMs: 1_000,
+        warmupMs: 500,
+        unaryConcurrencies: [1, 64],
+        streamConcurrencies: [1],
+        // Opening streams is the slow part (a TCP connection each way per stream); 1,000 keep the smoke run short.
+        openStreams: 1_000,
+        holdMs: 1_000,
+        openStreamKinds: ["rest"],
+        profileMs: 3_000,
+        deadlineMs: 180_000,
+      }
+    : {
+        mode: "full",
+        legMs: 5_000,
+        warmupMs: 2_000,
+        unaryConcurrencies: [1, 64, 256],
+        streamConcurrencies: [1, 64],
+        openStreams: 5_000,
+        holdMs: 3_000,
+        openStreamKinds: ["rest", "connect"],
+        profileMs: 8_000,
+        // About 3.5 minutes on an idle machine; the margin is for machines busy with other work.
+        deadlineMs: 600_000,
+      };
+}

@@ -1,0 +1,97 @@
+import type { BenchResults, OpenStreamsLeg, StreamLeg, TargetCheck, UnaryLeg } from "./bench-results.js";
+
+const RSS_LIMIT_BYTES = 400 * 1024 * 1024;
+
+/** Issue 5's targets, checked against one run's numbers. */
+export function checkTargets(results: Omit<BenchResults, "targets">): TargetCheck[] {
+  const unary = (path: UnaryLeg["path"], concurrency: number): UnaryLeg | undefined =>
+    results.unary.find((leg) => leg.path === path && leg.concurrency === concurrency);
+  const stream = (path: StreamLeg["path"], concurrency: number): StreamLeg | undefined =>
+    results.streams.find((leg) => leg.path === path && leg.concurrency === concurrency);
+  const checks: TargetCheck[] = [];
+  const check = (target: string, measured: string | undefined, pass: boolean | undefined): void => {
+    checks.push({ target, measured: measured ?? "not measured", pass: measured === undefined ? undefined : pass });
+  };
+
+  const rest64 = unary("REST bridge", 64);
+  const proxy64 = unary("bare proxy", 64);
+  const direct64 = unary("direct", 64);
+  const connect64 = unary("Connect binary h2", 64);
+  check(
+    "REST non-streaming req/s at 64 connections >= 75% of the bare proxy's",
+    rest64 && proxy64 && `${pct(rest64.result.rps / proxy64.result.rps)} (${rps(rest64)} vs ${rps(proxy64)})`,
+    rest64 !== undefined && proxy64 !== undefined && rest64.result.rps >= 0.75 * proxy64.result.rps,
+  );
+  check(
+    "REST non-streaming req/s at 64 connections >= 20% of direct",
+    rest64 && direct64 && `${pct(rest64.result.rps / direct64.result.rps)} (${rps(rest64)} vs ${rps(direct64)})`,
+    rest64 !== undefined && direct64 !== undefined && rest64.result.rps >= 0.2 * direct64.result.rps,
+  );
+  check(
+    "Connect binary over HTTP/2 req/s >= REST bridge's (64 concurrent)",
+    connect64 && rest64 && `${rps(connect64)} vs ${rps(rest64)}`,
+    connect64 !== undefined && rest64 !== undefined && connect64.result.rps >= rest64.result.rps,
+  );
+
+  const rest1 = unary("REST bridge", 1);
+  const direct1 = unary("direct", 1);
+  const addedP50 = rest1 && direct1 && rest1.result.latency.p50Ms - direct1.result.latency.p50Ms;
+  const addedP99 = rest1 && direct1 && rest1.result.latency.p99Ms - direct1.result.latency.p99Ms;
+  check("REST added latency at concurrency 1, p50 <= 0.35 ms", addedP50 === undefined ? undefined : ms(addedP50), addedP50 !== undefined && addedP50 <= 0.35);
+  check("REST added latency at concurrency 1, p99 <= 2 ms", addedP99 === undefined ? undefined : ms(addedP99), addedP99 !== undefined && addedP99 <= 2);
+
+  for (const path of ["REST bridge SSE", "StreamChatCompletion"] as const) {
+    const leg = stream(path, 1);
+    check(`${path}: added time to first byte p50 (concurrency 1) <= 1 ms`, leg && ms(leg.addedTtfbP50Ms), leg !== undefined && leg.addedTtfbP50Ms <= 1);
+  }
+
+  for (const leg of results.openStreams) {
+    check(
+      `${leg.count} open streams via ${leg.via}: gateway peak RSS <= 400 MB`,
+      `${mb(leg.gatewayPeakRssBytes)} MB`,
+      leg.gatewayPeakRssBytes <= RSS_LIMIT_BYTES,
+    );
+    check(`${leg.count} open streams via ${leg.via}: all held at once, none dropped`, openStreamsVerdict(leg), isComplete(leg));
+  }
+  if (results.openStreams.length === 0) check("5000 open streams: gateway peak RSS <= 400 MB", undefined, undefined);
+
+  const legsWithErrors = [...results.unary, ...results.streams].filter((leg) => leg.result.errors > 0);
+  check(
+    "zero errors in every leg",
+    legsWithErrors.length === 0
+      ? `0 errors in ${results.unary.length + results.streams.length} legs`
+      : legsWithErrors.map((leg) => `${leg.path} c=${leg.concurrency}: ${leg.result.errors}`).join("; "),
+    legsWithErrors.length === 0 && results.unexpectedGatewayErrors.length === 0,
+  );
+  return checks;
+}
+
+export function isComplete(leg: OpenStreamsLeg): boolean {
+  return (
+    leg.client.completed === leg.count &&
+    leg.client.failed === 0 &&
+    leg.fake !== undefined &&
+    leg.fake.maxOpen >= leg.count &&
+    leg.fake.closedEarly === 0
+  );
+}
+
+function openStreamsVerdict(leg: OpenStreamsLeg): string {
+  return `${leg.client.completed}/${leg.count} completed, ${leg.fake?.maxOpen ?? 0} held at once, ${leg.client.failed} failed, ${leg.fake?.closedEarly ?? 0} dropped upstream`;
+}
+
+function rps(leg: UnaryLeg): string {
+  return `${Math.round(leg.result.rps)} req/s`;
+}
+
+function pct(ratio: number): string {
+  return `${(100 * ratio).toFixed(0)}%`;
+}
+
+function ms(value: number): string {
+  return `${value >= 0 ? "+" : ""}${value.toFixed(3)} ms`;
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(0);
+}

@@ -1,0 +1,363 @@
+/**
+ * `npm run bench` (issue 5): what the gateway adds to every call, measured against a fast fake Azure
+ * OpenAI and a bare pass-through proxy in the same run. See the README's Performance section.
+ *
+ *   npm run bench                  full run, about 3.5 minutes
+ *   npm run bench -- --quick       smoke run, 30–40 s (or BENCH_QUICK=1)
+ *   npm run bench -- --profile     CPU-profiles the gateway under the REST and Connect legs instead
+ *   npm run bench -- --rev=HEAD    measures a commit's src/ and gen/ rather than the working tree's
+ *
+ * Every process is separate: the fake, the bare proxy, the gateway and each load generator run in
+ * their own Node process, so none of them shares an event loop with another.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Http1Job } from "./children/load-http1.js";
+import type { RpcJob } from "./children/load-rpc.js";
+import type { SseJob } from "./children/load-sse.js";
+import type { OpenStreamsJob, OpenStreamsResult } from "./children/open-streams.js";
+import { BenchChild } from "./lib/bench-child.js";
+import { benchPlan, type BenchPlan } from "./lib/bench-plan.js";
+import type { BenchResults, OpenStreamsLeg, StreamLeg, StreamPath, UnaryLeg, UnaryPath } from "./lib/bench-results.js";
+import { compileBench, type BenchBuild } from "./lib/compile-bench.js";
+import type { HeldGroupReport } from "./lib/held-streams.js";
+import type { LoadResult } from "./lib/leg-result.js";
+import { summarizeProfile, type ProfileSummary } from "./lib/profile-summary.js";
+import { formatAreaComparison, formatProfile, formatResults } from "./lib/results-table.js";
+import { chatRequestJson } from "./lib/rpc-clients.js";
+import { SourceMapLookup } from "./lib/source-map-lookup.js";
+import { checkTargets, isComplete } from "./lib/targets.js";
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const RESULTS_DIR = join(REPO_ROOT, "bench", "results");
+const AZURE_KEY = "bench-azure-key";
+const DEPLOYMENT = "gpt-4o";
+const MODEL = `azure/${DEPLOYMENT}`;
+const AZURE_PATH = `/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=2024-10-21`;
+
+interface Processes {
+  readonly build: BenchBuild;
+  readonly key: string;
+  readonly fake: BenchChild;
+  readonly children: BenchChild[];
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function script(outDir: string, name: string): string {
+  return join(outDir, "bench", "children", `${name}.js`);
+}
+
+async function startGateway(p: Processes, execArgv: readonly string[] = []): Promise<BenchChild> {
+  const gateway = await BenchChild.start("gateway", script(p.build.outDir, "gateway"), {
+    execArgv,
+    env: {
+      HOST: "127.0.0.1",
+      PORT: "0",
+      TENSORWALL_DB: ":memory:",
+      TENSORWALL_ADMIN_KEY: p.key,
+      AZURE_OPENAI_ENDPOINT: String(p.fake.info["url"]),
+      AZURE_OPENAI_API_KEY: AZURE_KEY,
+      AZURE_OPENAI_REGION: "eastus",
+      TENSORWALL_SHUTDOWN_GRACE_MS: "2000",
+    },
+  });
+  p.children.push(gateway);
+  return gateway;
+}
+
+async function startChild(p: Processes, name: string, env: Record<string, string> = {}): Promise<BenchChild> {
+  const child = await BenchChild.start(name, script(p.build.outDir, name), { env });
+  p.children.push(child);
+  return child;
+}
+
+const url = (child: BenchChild): string => String(child.info["url"]);
+
+/** One HTTP request, checked, before any load: a path that answers errors quickly would look fast. */
+async function checkPath(label: string, target: string, headers: Record<string, string>): Promise<void> {
+  const response = await fetch(target, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: chatRequestJson(MODEL, false) });
+  const text = await response.text();
+  const content = (JSON.parse(text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
+  if (response.status !== 200 || content !== "Hello from gpt-4o") throw new Error(`${label} answered ${response.status}: ${text.slice(0, 300)}`);
+}
+
+/** Runs `load` and charges the CPU the middle process (gateway or proxy) and the fake spent to it. */
+async function measured(
+  load: () => Promise<LoadResult>,
+  mid: BenchChild | undefined,
+  fake: BenchChild,
+): Promise<{ result: LoadResult; midCpuMicrosPerOk: number | undefined; fakeCpuMicrosPerOk: number }> {
+  const cpu = async (child: BenchChild): Promise<number> => {
+    const stats = await child.stats();
+    return stats.cpuUserMicros + stats.cpuSystemMicros;
+  };
+  const [midBefore, fakeBefore] = await Promise.all([mid && cpu(mid), cpu(fake)]);
+  const result = await load();
+  const [midAfter, fakeAfter] = await Promise.all([mid && cpu(mid), cpu(fake)]);
+  const ok = Math.max(1, result.ok);
+  return {
+    result,
+    midCpuMicrosPerOk: mid === undefined ? undefined : (midAfter! - midBefore!) / ok,
+    fakeCpuMicrosPerOk: (fakeAfter - fakeBefore) / ok,
+  };
+}
+
+async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
+  const loadAverageAtStart = os.loadavg()[0] ?? 0;
+  if (loadAverageAtStart > 0.5) log(`the 1-minute load average is ${loadAverageAtStart.toFixed(2)}: other processes compete for the CPUs, expect lower, noisier numbers`);
+  const fakeUrl = url(p.fake);
+  const proxy = await startChild(p, "bare-proxy", { BENCH_UPSTREAM_URL: fakeUrl, BENCH_UPSTREAM_KEY: AZURE_KEY });
+  const gateway = await startGateway(p);
+  const [http1, rpc, sse] = await Promise.all([startChild(p, "load-http1"), startChild(p, "load-rpc"), startChild(p, "load-sse")]);
+  const gatewayUrl = url(gateway);
+  const auth = { authorization: `Bearer ${p.key}` };
+  await checkPath("the fake", `${fakeUrl}${AZURE_PATH}`, { "api-key": AZURE_KEY });
+  await checkPath("the bare proxy", `${url(proxy)}/v1/chat/completions`, {});
+  await checkPath("the gateway", `${gatewayUrl}/v1/chat/completions`, auth);
+
+  const callTimeoutMs = (durationMs: number): number => durationMs + 60_000;
+  const http1Job = (target: string, headers: Record<string, string>) => (connections: number, durationMs: number) =>
+    http1.call<LoadResult>(
+      "run",
+      { url: target, headers: { "content-type": "application/json", ...headers }, body: chatRequestJson(MODEL, false), connections, durationMs } satisfies Http1Job,
+      callTimeoutMs(durationMs),
+    );
+  const rpcJob = (protocol: RpcJob["protocol"], stream: boolean) => (concurrency: number, durationMs: number) =>
+    rpc.call<LoadResult>("run", { baseUrl: gatewayUrl, protocol, key: p.key, model: MODEL, concurrency, durationMs, stream } satisfies RpcJob, callTimeoutMs(durationMs));
+  const sseJob = (origin: string, path: string, headers: Record<string, string>) => (concurrency: number, durationMs: number) =>
+    sse.call<LoadResult>(
+      "run",
+      { origin, path, headers: { "content-type": "application/json", ...headers }, body: chatRequestJson(MODEL, true), concurrency, durationMs } satisfies SseJob,
+      callTimeoutMs(durationMs),
+    );
+
+  type Load = (concurrency: number, durationMs: number) => Promise<LoadResult>;
+  const unaryPaths: [UnaryPath, Load, BenchChild | undefined][] = [
+    ["direct", http1Job(`${fakeUrl}${AZURE_PATH}`, { "api-key": AZURE_KEY }), undefined],
+    ["bare proxy", http1Job(`${url(proxy)}/v1/chat/completions`, {}), proxy],
+    ["REST bridge", http1Job(`${gatewayUrl}/v1/chat/completions`, auth), gateway],
+    ["Connect binary h2", rpcJob("connect", false), gateway],
+    ["gRPC", rpcJob("grpc", false), gateway],
+  ];
+  const streamPaths: [StreamPath, Load, BenchChild | undefined][] = [
+    ["direct", sseJob(fakeUrl, AZURE_PATH, { "api-key": AZURE_KEY }), undefined],
+    ["REST bridge SSE", sseJob(gatewayUrl, "/v1/chat/completions", auth), gateway],
+    ["StreamChatCompletion", rpcJob("connect", true), gateway],
+  ];
+
+  log(`warming up ${unaryPaths.length + streamPaths.length} paths, ${plan.warmupMs} ms each`);
+  for (const [, load] of [...unaryPaths, ...streamPaths]) await load(64, plan.warmupMs);
+
+  const unary: UnaryLeg[] = [];
+  for (const concurrency of plan.unaryConcurrencies) {
+    const legs: Omit<UnaryLeg, "ratioToDirect" | "ratioToProxy">[] = [];
+    for (const [path, load, mid] of unaryPaths) {
+      const leg = { path, concurrency, ...(await measured(() => load(concurrency, plan.legMs), mid, p.fake)) };
+      log(`${path} c=${concurrency}: ${leg.result.rps.toFixed(0)} req/s, p50 ${leg.result.latency.p50Ms.toFixed(3)} ms, ${leg.result.errors} errors`);
+      legs.push(leg);
+    }
+    const direct = legs[0]!.result.rps;
+    const proxied = legs[1]!.result.rps;
+    for (const leg of legs) unary.push({ ...leg, ratioToDirect: leg.result.rps / direct, ratioToProxy: leg.result.rps / proxied });
+  }
+
+  const streams: StreamLeg[] = [];
+  for (const concurrency of plan.streamConcurrencies) {
+    let direct: LoadResult | undefined;
+    for (const [path, load, mid] of streamPaths) {
+      const { result, midCpuMicrosPerOk } = await measured(() => load(concurrency, plan.legMs), mid, p.fake);
+      direct ??= result;
+      streams.push({
+        path,
+        concurrency,
+        result,
+        midCpuMicrosPerOk,
+        addedTtfbP50Ms: (result.ttfb?.p50Ms ?? Number.NaN) - (direct.ttfb?.p50Ms ?? Number.NaN),
+        addedTotalP50Ms: result.latency.p50Ms - direct.latency.p50Ms,
+      });
+      log(`stream ${path} c=${concurrency}: TTFB p50 ${result.ttfb?.p50Ms.toFixed(3)} ms, total p50 ${result.latency.p50Ms.toFixed(3)} ms, ${result.errors} errors`);
+    }
+  }
+  const unexpectedGatewayErrors = await gateway.call<string[]>("unexpectedErrors", undefined, 5_000);
+  await Promise.all([http1, rpc, sse, proxy, gateway].map((child) => child.stop()));
+
+  const openStreams: OpenStreamsLeg[] = [];
+  for (const via of plan.openStreamKinds) openStreams.push(await holdOpenStreams(plan, p, via));
+
+  const partial = {
+    meta: {
+      date: new Date().toISOString(),
+      mode: plan.mode,
+      node: process.versions.node,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
+      legMs: plan.legMs,
+      warmupMs: plan.warmupMs,
+      commit: p.build.commit,
+      loadAverageAtStart,
+    },
+    unary,
+    streams,
+    openStreams,
+    unexpectedGatewayErrors: [...unexpectedGatewayErrors, ...openStreams.flatMap((leg) => leg.unexpectedGatewayErrors)],
+  };
+  return { ...partial, targets: checkTargets(partial) };
+}
+
+/**
+ * A fresh gateway (so its peak RSS is this leg's) holds `plan.openStreams` slow streams at once;
+ * the orchestrator samples its RSS while the fake holds them all.
+ */
+async function holdOpenStreams(plan: BenchPlan, p: Processes, via: "rest" | "connect"): Promise<OpenStreamsLeg> {
+  const gateway = await startGateway(p);
+  const client = await startChild(p, "open-streams");
+  const idle = await gateway.stats();
+  const deployment = `hold-${plan.openStreams}-${plan.holdMs}-${via}`;
+  let rssWhileHeld = 0;
+  let maxLoopDelayMs = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      try {
+        // A gateway busy ending thousands of streams at once answers late; the sample is then skipped.
+        const [stats, held] = await Promise.all([gateway.stats(), p.fake.call<Record<string, HeldGroupReport>>("held", undefined, 30_000)]);
+        if (held[deployment]?.phase === "holding") rssWhileHeld = Math.max(rssWhileHeld, stats.rssBytes);
+        maxLoopDelayMs = Math.max(maxLoopDelayMs, stats.eventLoopMaxDelayMs);
+      } catch (error) {
+        log(`RSS sample skipped: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  log(`holding ${plan.openStreams} streams open via ${via}`);
+  const job: OpenStreamsJob = { kind: via, baseUrl: url(gateway), key: p.key, model: `azure/${deployment}`, count: plan.openStreams, maxOpening: 256 };
+  const result = await client.call<OpenStreamsResult>("run", job, 180_000);
+  sampling = false;
+  await sampler;
+  const fake = (await p.fake.call<Record<string, HeldGroupReport>>("held", undefined, 5_000))[deployment];
+  const leg: OpenStreamsLeg = {
+    via,
+    count: plan.openStreams,
+    client: result,
+    fake,
+    gatewayIdleRssBytes: idle.rssBytes,
+    gatewayRssWhileHeldBytes: rssWhileHeld,
+    gatewayPeakRssBytes: gateway.peakRssBytes(),
+    gatewayMaxEventLoopDelayMs: Math.max(maxLoopDelayMs, (await gateway.stats()).eventLoopMaxDelayMs),
+    unexpectedGatewayErrors: await gateway.call<string[]>("unexpectedErrors", undefined, 5_000),
+  };
+  log(`${via}: ${result.completed}/${plan.openStreams} completed, ${fake?.maxOpen ?? 0} held at once, peak RSS ${(leg.gatewayPeakRssBytes / 1048576).toFixed(0)} MB`);
+  await Promise.all([client.stop(), gateway.stop()]);
+  return leg;
+}
+
+/**
+ * `--profile`: the gateway under `node --cpu-prof`, one fresh process per profiled leg (REST and
+ * Connect, unary and streaming, 64 concurrent), plus the bare proxy under the REST load for
+ * comparison; then where the time went, per request, in terms of our source lines.
+ */
+async function runProfiles(plan: BenchPlan, p: Processes): Promise<string> {
+  const profileDir = join(RESULTS_DIR, "profiles");
+  mkdirSync(profileDir, { recursive: true });
+  const [rpc, http1, sse] = await Promise.all([startChild(p, "load-rpc"), startChild(p, "load-http1"), startChild(p, "load-sse")]);
+  const maps = new SourceMapLookup(p.build.sourceRoot);
+  const concurrency = 64;
+  const restHeaders = { "content-type": "application/json", authorization: `Bearer ${p.key}` };
+  type Load = (baseUrl: string, durationMs: number) => Promise<LoadResult>;
+  const restUnary: Load = (baseUrl, durationMs) =>
+    http1.call("run", { url: `${baseUrl}/v1/chat/completions`, headers: restHeaders, body: chatRequestJson(MODEL, false), connections: concurrency, durationMs } satisfies Http1Job, durationMs + 60_000);
+  const rpcLoad = (stream: boolean): Load => (baseUrl, durationMs) =>
+    rpc.call("run", { baseUrl, protocol: "connect", key: p.key, model: MODEL, concurrency, durationMs, stream } satisfies RpcJob, durationMs + 60_000);
+  const restStream: Load = (baseUrl, durationMs) =>
+    sse.call("run", { origin: baseUrl, path: "/v1/chat/completions", headers: restHeaders, body: chatRequestJson(MODEL, true), concurrency, durationMs } satisfies SseJob, durationMs + 60_000);
+  const legs: [name: string, load: Load, server: "gateway" | "bare-proxy"][] = [
+    ["rest-unary", restUnary, "gateway"],
+    ["bare-proxy-unary", restUnary, "bare-proxy"],
+    ["connect-unary", rpcLoad(false), "gateway"],
+    ["rest-stream", restStream, "gateway"],
+    ["connect-stream", rpcLoad(true), "gateway"],
+  ];
+  const profiled = new Map<string, { summary: ProfileSummary; requests: number }>();
+  const sections: string[] = [];
+  for (const [name, load, server] of legs) {
+    const execArgv = ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`];
+    const child =
+      server === "gateway"
+        ? await startGateway(p, execArgv)
+        : await BenchChild.start("bare-proxy", script(p.build.outDir, "bare-proxy"), {
+            execArgv,
+            env: { BENCH_UPSTREAM_URL: url(p.fake), BENCH_UPSTREAM_KEY: AZURE_KEY },
+          });
+    p.children.push(child);
+    const warmup = await load(url(child), plan.warmupMs);
+    const fromMicros = await child.clockMicros();
+    const result = await load(url(child), plan.profileMs);
+    const toMicros = await child.clockMicros();
+    await child.stop();
+    const requests = result.ok;
+    log(`profiled ${name}: ${result.rps.toFixed(0)} req/s under the profiler, ${warmup.errors + result.errors} errors`);
+    const summary = summarizeProfile(join(profileDir, `${name}.cpuprofile`), p.build.sourceRoot, maps, { fromMicros, toMicros });
+    profiled.set(name, { summary, requests });
+    writeFileSync(join(RESULTS_DIR, `profile-${name}.json`), `${JSON.stringify({ requests, ...summary }, null, 2)}\n`);
+    sections.push(formatProfile(`${server} under ${name} at ${concurrency} concurrent, ${result.rps.toFixed(0)} req/s while profiled`, summary, requests));
+  }
+  await Promise.all([rpc.stop(), http1.stop(), sse.stop()]);
+  const gatewayRest = profiled.get("rest-unary");
+  const proxyRest = profiled.get("bare-proxy-unary");
+  if (gatewayRest !== undefined && proxyRest !== undefined) sections.unshift(formatAreaComparison(gatewayRest, proxyRest));
+  return sections.join("\n\n");
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const plan = benchPlan(args.includes("--quick") || process.env["BENCH_QUICK"] === "1");
+  const profile = args.includes("--profile");
+  const rev = args.find((arg) => arg.startsWith("--rev="))?.slice("--rev=".length);
+  const children: BenchChild[] = [];
+  const deadline = setTimeout(() => {
+    log(`the run took longer than ${plan.deadlineMs / 1000} s; stopping`);
+    for (const child of children) void child.stop(0);
+    process.exit(2);
+  }, plan.deadlineMs);
+  try {
+    log(`compiling ${rev === undefined ? "the working tree's" : `${rev}'s`} src/ and gen/ with bench/ into bench/.build`);
+    const build = compileBench(REPO_ROOT, rev);
+    const fake = await BenchChild.start("fake-azure", script(build.outDir, "fake-azure"));
+    children.push(fake);
+    const p: Processes = { build, fake, children, key: `gw_${randomBytes(32).toString("base64url")}` };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    if (profile) {
+      const report = await runProfiles(plan, p);
+      writeFileSync(join(RESULTS_DIR, "profiles.md"), `${report}\n`);
+      process.stdout.write(`${report}\n\nProfiles: bench/results/profiles/*.cpuprofile (open in Chrome DevTools); summaries: bench/results/profile-*.json, bench/results/profiles.md\n`);
+      return 0;
+    }
+    const results = await runSuite(plan, p);
+    writeFileSync(join(RESULTS_DIR, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${formatResults(results)}\n\nRaw results: bench/results/latest.json\n`);
+    // Performance targets are reported, not enforced: timing on shared machines is noisy. Errors,
+    // dropped streams and gateway bugs are correctness failures and fail the run.
+    const broken =
+      [...results.unary, ...results.streams].some((leg) => leg.result.errors > 0) ||
+      results.openStreams.some((leg) => !isComplete(leg)) ||
+      results.unexpectedGatewayErrors.length > 0;
+    return broken ? 1 : 0;
+  } finally {
+    clearTimeout(deadline);
+    await Promise.all(children.map((child) => child.stop()));
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(error instanceof Error ? error.stack ?? error.message : String(error));
+    process.exit(1);
+  },
+);
