@@ -49,7 +49,9 @@ export class BenchChild {
     const child = fork(script, [], {
       env: { PATH: process.env["PATH"] ?? "", ...options.env },
       execArgv: [...(options.execArgv ?? [])],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      // Children report over IPC; the gateway's request log still gets written, to nowhere, so its
+      // cost is measured without a terminal in the way.
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     return new Promise((resolve, reject) => {
