@@ -5,6 +5,7 @@ import type {
   StreamChatCompletionResponse,
   ToolCallDelta,
 } from "../../gen/tensorwall/v1/chat_pb.js";
+import { contentFilterJson } from "./content-filter-json.js";
 import { lenient } from "./lenient-json.js";
 import { logprobsJson } from "./logprobs-json.js";
 import { promptFilterResultsJson } from "./prompt-filter-results-json.js";
@@ -44,8 +45,8 @@ function choiceFromJson(json: JsonObject, position: number): ChunkChoice {
     delta: deltaFromJson(json["delta"]),
     finishReason: lenient.optionalString(json["finish_reason"]),
     logprobs: logprobsJson.fromJson(json["logprobs"]),
-    contentFilterResults: lenient.object(json["content_filter_results"]),
-    contentFilterOffsets: lenient.object(json["content_filter_offsets"]),
+    contentFilterResults: contentFilterJson.resultsFromJson(json["content_filter_results"]),
+    contentFilterOffsets: contentFilterJson.offsetsFromJson(json["content_filter_offsets"]),
   };
 }
 

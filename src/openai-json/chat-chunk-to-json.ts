@@ -5,6 +5,7 @@ import type {
   StreamChatCompletionResponse,
   ToolCallDelta,
 } from "../../gen/tensorwall/v1/chat_pb.js";
+import { contentFilterJson } from "./content-filter-json.js";
 import { logprobsJson } from "./logprobs-json.js";
 import { promptFilterResultsJson } from "./prompt-filter-results-json.js";
 import { usageJson } from "./usage-json.js";
@@ -41,8 +42,12 @@ function choiceToJson(choice: ChunkChoice): JsonObject {
   if (choice.delta !== undefined) out["delta"] = deltaToJson(choice.delta);
   out["logprobs"] = choice.logprobs === undefined ? null : logprobsJson.toJson(choice.logprobs);
   out["finish_reason"] = choice.finishReason ?? null;
-  if (choice.contentFilterResults !== undefined) out["content_filter_results"] = choice.contentFilterResults;
-  if (choice.contentFilterOffsets !== undefined) out["content_filter_offsets"] = choice.contentFilterOffsets;
+  if (choice.contentFilterResults !== undefined) {
+    out["content_filter_results"] = contentFilterJson.resultsToJson(choice.contentFilterResults);
+  }
+  if (choice.contentFilterOffsets !== undefined) {
+    out["content_filter_offsets"] = contentFilterJson.offsetsToJson(choice.contentFilterOffsets);
+  }
   return out;
 }
 

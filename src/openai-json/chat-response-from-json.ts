@@ -5,6 +5,7 @@ import type {
   CreateChatCompletionResponse,
   ToolCall,
 } from "../../gen/tensorwall/v1/chat_pb.js";
+import { contentFilterJson } from "./content-filter-json.js";
 import { lenient } from "./lenient-json.js";
 import { logprobsJson } from "./logprobs-json.js";
 import { promptFilterResultsJson } from "./prompt-filter-results-json.js";
@@ -13,7 +14,7 @@ import { usageJson } from "./usage-json.js";
 /**
  * Azure's `chat.completion` JSON as a response message. Lenient: this is upstream data, so missing
  * fields, `null`s and unexpected types read as absent instead of failing a completion the caller has
- * already paid for. Content-filter results are kept by reference, not copied.
+ * already paid for.
  */
 export function chatResponseFromJson(json: JsonObject): CreateChatCompletionResponse {
   const choicesJson = lenient.array(json["choices"]);
@@ -43,7 +44,7 @@ function choiceFromJson(json: JsonObject, position: number): Choice {
     message: messageFromJson(json["message"]),
     finishReason: lenient.string(json["finish_reason"]),
     logprobs: logprobsJson.fromJson(json["logprobs"]),
-    contentFilterResults: lenient.object(json["content_filter_results"]),
+    contentFilterResults: contentFilterJson.resultsFromJson(json["content_filter_results"]),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { Choice, CreateChatCompletionResponse } from "../../gen/tensorwall/v1/chat_pb.js";
+import { contentFilterJson } from "./content-filter-json.js";
 import { logprobsJson } from "./logprobs-json.js";
 import { promptFilterResultsJson } from "./prompt-filter-results-json.js";
 import { toolCallToJson } from "./tool-call-to-json.js";
@@ -43,6 +44,8 @@ function choiceToJson(choice: Choice): JsonObject {
     logprobs: choice.logprobs === undefined ? null : logprobsJson.toJson(choice.logprobs),
     finish_reason: choice.finishReason === "" ? null : choice.finishReason,
   };
-  if (choice.contentFilterResults !== undefined) out["content_filter_results"] = choice.contentFilterResults;
+  if (choice.contentFilterResults !== undefined) {
+    out["content_filter_results"] = contentFilterJson.resultsToJson(choice.contentFilterResults);
+  }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { PromptFilterResult } from "../../gen/tensorwall/v1/chat_pb.js";
+import { contentFilterJson } from "./content-filter-json.js";
 import { lenient } from "./lenient-json.js";
 
 /** Azure's per-prompt content-filter results between its JSON and the proto. */
@@ -17,8 +18,7 @@ export const promptFilterResultsJson = {
       results.push({
         $typeName: "tensorwall.v1.PromptFilterResult",
         promptIndex: lenient.integer(result["prompt_index"]),
-        // Kept by reference: the Struct field is typed JsonObject, which Azure's object already is.
-        contentFilterResults: lenient.object(result["content_filter_results"]),
+        contentFilterResults: contentFilterJson.resultsFromJson(result["content_filter_results"]),
       });
     }
     return results;
@@ -29,7 +29,7 @@ export const promptFilterResultsJson = {
     for (const result of results) {
       const json: JsonObject = { prompt_index: result.promptIndex };
       if (result.contentFilterResults !== undefined) {
-        json["content_filter_results"] = result.contentFilterResults;
+        json["content_filter_results"] = contentFilterJson.resultsToJson(result.contentFilterResults);
       }
       out.push(json);
     }

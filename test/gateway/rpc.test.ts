@@ -1,7 +1,7 @@
 import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ChatService, Role, ToolChoice_Mode } from "../../gen/tensorwall/v1/chat_pb.js";
+import { ChatService, ContentFilterSeverity, Role, ToolChoice_Mode } from "../../gen/tensorwall/v1/chat_pb.js";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 
 let gw: TestGateway;
@@ -41,7 +41,8 @@ describe.each(transports)("ChatService over %s", (_name, transportFor) => {
     expect(response.choices[0]?.finishReason).toBe("stop");
     expect(response.servedBy).toMatchObject({ deployment: "gpt-4o", region: "eastus", attempts: 1 });
     expect(response.usage?.totalTokens).toBeGreaterThan(0);
-    expect(response.promptFilterResults.length).toBeGreaterThan(0);
+    expect(response.promptFilterResults[0]?.contentFilterResults?.jailbreak).toMatchObject({ filtered: false, detected: false });
+    expect(response.choices[0]?.contentFilterResults?.hate?.severity).toBe(ContentFilterSeverity.SAFE);
     expect(headers?.get("x-tensorwall-deployment")).toBe("gpt-4o");
   });
 
@@ -53,6 +54,8 @@ describe.each(transports)("ChatService over %s", (_name, transportFor) => {
     expect(text.length).toBeGreaterThan(0);
     expect(chunks.at(-1)?.choices[0]?.finishReason ?? chunks.at(-2)?.choices[0]?.finishReason).toBe("stop");
     expect(chunks.some((chunk) => chunk.usage !== undefined)).toBe(false);
+    const annotated = chunks.flatMap((chunk) => chunk.choices).filter((choice) => choice.contentFilterOffsets !== undefined);
+    expect(annotated[0]?.contentFilterResults?.violence?.severity).toBe(ContentFilterSeverity.SAFE);
   });
 
   it("streams tool calls", async () => {

@@ -242,3 +242,71 @@ export const asyncFilterAnnotation: JsonObject = frozen({
   model: "",
   object: "",
 });
+
+/**
+ * A reply from a deployment with every optional filter model on in annotate mode, custom
+ * blocklists and groundedness detection (api-version 2024-10-01-preview and later): the prompt
+ * trips a blocklist and an indirect attack, the completion matches public code and has an
+ * ungrounded span. See https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-filter-annotations
+ */
+export const annotatedReply: JsonObject = frozen({
+  choices: [
+    {
+      content_filter_results: {
+        custom_blocklists: { filtered: false, details: [] },
+        hate: safe,
+        profanity: { filtered: false, detected: false },
+        protected_material_code: {
+          filtered: false,
+          detected: true,
+          citation: { URL: "https://github.com/octo-org/octo-repo/blob/main/src/sort.py", license: "MIT" },
+        },
+        protected_material_text: { filtered: false, detected: false },
+        self_harm: safe,
+        sexual: { filtered: false, severity: "low" },
+        ungrounded_material: {
+          filtered: false,
+          detected: true,
+          details: [{ completion_start_offset: 12, completion_end_offset: 57 }],
+        },
+        violence: { filtered: true, severity: "medium" },
+      },
+      finish_reason: "stop",
+      index: 0,
+      logprobs: null,
+      message: { content: "def sort(xs):\n    return sorted(xs)", refusal: null, role: "assistant" },
+    },
+  ],
+  created: 1730000000,
+  id: "chatcmpl-AN7cT2kQm4rXw9ZpL0vB3sY8uE1dF",
+  model: "gpt-4o-2024-08-06",
+  object: "chat.completion",
+  prompt_filter_results: [
+    {
+      prompt_index: 0,
+      content_filter_results: {
+        custom_blocklists: {
+          filtered: true,
+          details: [
+            { filtered: true, id: "competitor-names" },
+            { filtered: false, id: "internal-projects" },
+          ],
+        },
+        hate: { filtered: false, severity: "high" },
+        indirect_attack: { filtered: false, detected: true },
+        jailbreak: { filtered: false, detected: false },
+        profanity: { filtered: false, detected: true },
+        self_harm: safe,
+        sexual: safe,
+        violence: safe,
+      },
+    },
+  ],
+  system_fingerprint: "fp_5f20662549",
+  usage: { completion_tokens: 14, prompt_tokens: 31, total_tokens: 45 },
+});
+
+/** What Azure sends in place of verdicts when the filter could not check the content in time. */
+export const filterErrorResults: JsonObject = frozen({
+  error: { code: "content_filter_error", message: "The contents are not filtered" },
+});

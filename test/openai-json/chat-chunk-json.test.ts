@@ -1,6 +1,10 @@
 import { create, equals, fromBinary, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { ServedBySchema, StreamChatCompletionResponseSchema } from "../../gen/tensorwall/v1/chat_pb.js";
+import {
+  ContentFilterSeverity,
+  ServedBySchema,
+  StreamChatCompletionResponseSchema,
+} from "../../gen/tensorwall/v1/chat_pb.js";
 import { chatChunkFromJson, chatChunkToJson } from "../../src/openai-json/index.js";
 import {
   asyncFilterAnnotation,
@@ -136,6 +140,15 @@ describe("Azure's asynchronous-filter annotations", () => {
   it("round-trip with their filter results, offsets and empty identity", () => {
     const choice = (asyncFilterAnnotation["choices"] as JsonObject[])[0]!;
     // logprobs: null is what OpenAI sends on every chunk choice; Azure leaves it out here.
-    expect(roundTrip(asyncFilterAnnotation)).toEqual({ ...asyncFilterAnnotation, choices: [{ ...choice, logprobs: null }] });
+    const expected = { ...asyncFilterAnnotation, choices: [{ ...choice, logprobs: null }] };
+    expect(roundTrip(asyncFilterAnnotation)).toEqual(expected);
+    const schema = StreamChatCompletionResponseSchema;
+    expect(chatChunkToJson(fromBinary(schema, toBinary(schema, chatChunkFromJson(asyncFilterAnnotation))))).toEqual(expected);
+  });
+
+  it("reads the offsets and the verdicts into typed fields", () => {
+    const choice = chatChunkFromJson(asyncFilterAnnotation).choices[0];
+    expect(choice?.contentFilterOffsets).toMatchObject({ checkOffset: 44, startOffset: 44, endOffset: 198 });
+    expect(choice?.contentFilterResults?.selfHarm?.severity).toBe(ContentFilterSeverity.SAFE);
   });
 });

@@ -11,7 +11,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tensorwall/v1/chat.proto.
  */
 export const file_tensorwall_v1_chat: GenFile = /*@__PURE__*/
-  fileDesc("Chh0ZW5zb3J3YWxsL3YxL2NoYXQucHJvdG8SDXRlbnNvcndhbGwudjEi9wcKG0NyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBINCgVtb2RlbBgBIAEoCRIsCghtZXNzYWdlcxgCIAMoCzIaLnRlbnNvcndhbGwudjEuQ2hhdE1lc3NhZ2USGAoLdGVtcGVyYXR1cmUYAyABKAFIAIgBARISCgV0b3BfcBgEIAEoAUgBiAEBEg4KAW4YBSABKAVIAogBARIMCgRzdG9wGAYgAygJEhcKCm1heF90b2tlbnMYByABKAVIA4gBARIiChVtYXhfY29tcGxldGlvbl90b2tlbnMYCCABKAVIBIgBARIdChBwcmVzZW5jZV9wZW5hbHR5GAkgASgBSAWIAQESHgoRZnJlcXVlbmN5X3BlbmFsdHkYCiABKAFIBogBARJNCgpsb2dpdF9iaWFzGAsgAygLMjkudGVuc29yd2FsbC52MS5DcmVhdGVDaGF0Q29tcGxldGlvblJlcXVlc3QuTG9naXRCaWFzRW50cnkSFQoIbG9ncHJvYnMYDCABKAhIB4gBARIZCgx0b3BfbG9ncHJvYnMYDSABKAVICIgBARIRCgRzZWVkGA4gASgDSAmIAQESEQoEdXNlchgPIAEoCUgKiAEBEh0KEHJlYXNvbmluZ19lZmZvcnQYECABKAlIC4gBARIiCgV0b29scxgRIAMoCzITLnRlbnNvcndhbGwudjEuVG9vbBIuCgt0b29sX2Nob2ljZRgSIAEoCzIZLnRlbnNvcndhbGwudjEuVG9vbENob2ljZRIgChNwYXJhbGxlbF90b29sX2NhbGxzGBMgASgISAyIAQESNgoPcmVzcG9uc2VfZm9ybWF0GBQgASgLMh0udGVuc29yd2FsbC52MS5SZXNwb25zZUZvcm1hdBI0Cg5zdHJlYW1fb3B0aW9ucxgVIAEoCzIcLnRlbnNvcndhbGwudjEuU3RyZWFtT3B0aW9ucxImCgVleHRyYRgWIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaMAoOTG9naXRCaWFzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4AUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQgQKAl9uQg0KC19tYXhfdG9rZW5zQhgKFl9tYXhfY29tcGxldGlvbl90b2tlbnNCEwoRX3ByZXNlbmNlX3BlbmFsdHlCFAoSX2ZyZXF1ZW5jeV9wZW5hbHR5QgsKCV9sb2dwcm9ic0IPCg1fdG9wX2xvZ3Byb2JzQgcKBV9zZWVkQgcKBV91c2VyQhMKEV9yZWFzb25pbmdfZWZmb3J0QhYKFF9wYXJhbGxlbF90b29sX2NhbGxzIloKG1N0cmVhbUNoYXRDb21wbGV0aW9uUmVxdWVzdBI7CgdyZXF1ZXN0GAEgASgLMioudGVuc29yd2FsbC52MS5DcmVhdGVDaGF0Q29tcGxldGlvblJlcXVlc3QinAIKC0NoYXRNZXNzYWdlEiEKBHJvbGUYASABKA4yEy50ZW5zb3J3YWxsLnYxLlJvbGUSFAoHY29udGVudBgCIAEoCUgAiAEBEjEKDWNvbnRlbnRfcGFydHMYAyADKAsyGi50ZW5zb3J3YWxsLnYxLkNvbnRlbnRQYXJ0EhEKBG5hbWUYBCABKAlIAYgBARIrCgp0b29sX2NhbGxzGAUgAygLMhcudGVuc29yd2FsbC52MS5Ub29sQ2FsbBIZCgx0b29sX2NhbGxfaWQYBiABKAlIAogBARIUCgdyZWZ1c2FsGAcgASgJSAOIAQFCCgoIX2NvbnRlbnRCBwoFX25hbWVCDwoNX3Rvb2xfY2FsbF9pZEIKCghfcmVmdXNhbCKYAQoLQ29udGVudFBhcnQSDgoEdGV4dBgBIAEoCUgAEiwKCWltYWdlX3VybBgCIAEoCzIXLnRlbnNvcndhbGwudjEuSW1hZ2VVcmxIABIwCgtpbnB1dF9hdWRpbxgDIAEoCzIZLnRlbnNvcndhbGwudjEuSW5wdXRBdWRpb0gAEhEKB3JlZnVzYWwYBCABKAlIAEIGCgRwYXJ0IjcKCEltYWdlVXJsEgsKA3VybBgBIAEoCRITCgZkZXRhaWwYAiABKAlIAIgBAUIJCgdfZGV0YWlsIioKCklucHV0QXVkaW8SDAoEZGF0YRgBIAEoCRIOCgZmb3JtYXQYAiABKAkiUwoIVG9vbENhbGwSCgoCaWQYASABKAkSDAoEdHlwZRgCIAEoCRItCghmdW5jdGlvbhgDIAEoCzIbLnRlbnNvcndhbGwudjEuRnVuY3Rpb25DYWxsIi8KDEZ1bmN0aW9uQ2FsbBIMCgRuYW1lGAEgASgJEhEKCWFyZ3VtZW50cxgCIAEoCSJJCgRUb29sEgwKBHR5cGUYASABKAkSMwoIZnVuY3Rpb24YAiABKAsyIS50ZW5zb3J3YWxsLnYxLkZ1bmN0aW9uRGVmaW5pdGlvbiKZAQoSRnVuY3Rpb25EZWZpbml0aW9uEgwKBG5hbWUYASABKAkSGAoLZGVzY3JpcHRpb24YAiABKAlIAIgBARIrCgpwYXJhbWV0ZXJzGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBITCgZzdHJpY3QYBCABKAhIAYgBAUIOCgxfZGVzY3JpcHRpb25CCQoHX3N0cmljdCKuAQoKVG9vbENob2ljZRIuCgRtb2RlGAEgASgOMh4udGVuc29yd2FsbC52MS5Ub29sQ2hvaWNlLk1vZGVIABIXCg1mdW5jdGlvbl9uYW1lGAIgASgJSAAiTQoETW9kZRIUChBNT0RFX1VOU1BFQ0lGSUVEEAASDQoJTU9ERV9OT05FEAESDQoJTU9ERV9BVVRPEAISEQoNTU9ERV9SRVFVSVJFRBADQggKBmNob2ljZSLLAQoOUmVzcG9uc2VGb3JtYXQSMAoEdHlwZRgBIAEoDjIiLnRlbnNvcndhbGwudjEuUmVzcG9uc2VGb3JtYXQuVHlwZRIuCgtqc29uX3NjaGVtYRgCIAEoCzIZLnRlbnNvcndhbGwudjEuSnNvblNjaGVtYSJXCgRUeXBlEhQKEFRZUEVfVU5TUEVDSUZJRUQQABINCglUWVBFX1RFWFQQARIUChBUWVBFX0pTT05fT0JKRUNUEAISFAoQVFlQRV9KU09OX1NDSEVNQRADIo0BCgpKc29uU2NoZW1hEgwKBG5hbWUYASABKAkSGAoLZGVzY3JpcHRpb24YAiABKAlIAIgBARInCgZzY2hlbWEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKBnN0cmljdBgEIAEoCEgBiAEBQg4KDF9kZXNjcmlwdGlvbkIJCgdfc3RyaWN0IiYKDVN0cmVhbU9wdGlvbnMSFQoNaW5jbHVkZV91c2FnZRgBIAEoCCKhAgocQ3JlYXRlQ2hhdENvbXBsZXRpb25SZXNwb25zZRIKCgJpZBgBIAEoCRIPCgdjcmVhdGVkGAIgASgDEg0KBW1vZGVsGAMgASgJEiYKB2Nob2ljZXMYBCADKAsyFS50ZW5zb3J3YWxsLnYxLkNob2ljZRIjCgV1c2FnZRgFIAEoCzIULnRlbnNvcndhbGwudjEuVXNhZ2USGgoSc3lzdGVtX2ZpbmdlcnByaW50GAYgASgJEkAKFXByb21wdF9maWx0ZXJfcmVzdWx0cxgHIAMoCzIhLnRlbnNvcndhbGwudjEuUHJvbXB0RmlsdGVyUmVzdWx0EioKCXNlcnZlZF9ieRgIIAEoCzIXLnRlbnNvcndhbGwudjEuU2VydmVkQnkiygEKBkNob2ljZRINCgVpbmRleBgBIAEoBRIwCgdtZXNzYWdlGAIgASgLMh8udGVuc29yd2FsbC52MS5Bc3Npc3RhbnRNZXNzYWdlEhUKDWZpbmlzaF9yZWFzb24YAyABKAkSLwoIbG9ncHJvYnMYBCABKAsyHS50ZW5zb3J3YWxsLnYxLkNob2ljZUxvZ3Byb2JzEjcKFmNvbnRlbnRfZmlsdGVyX3Jlc3VsdHMYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IoMBChBBc3Npc3RhbnRNZXNzYWdlEhQKB2NvbnRlbnQYASABKAlIAIgBARIUCgdyZWZ1c2FsGAIgASgJSAGIAQESKwoKdG9vbF9jYWxscxgDIAMoCzIXLnRlbnNvcndhbGwudjEuVG9vbENhbGxCCgoIX2NvbnRlbnRCCgoIX3JlZnVzYWwibAoOQ2hvaWNlTG9ncHJvYnMSLAoHY29udGVudBgBIAMoCzIbLnRlbnNvcndhbGwudjEuVG9rZW5Mb2dwcm9iEiwKB3JlZnVzYWwYAiADKAsyGy50ZW5zb3J3YWxsLnYxLlRva2VuTG9ncHJvYiJuCgxUb2tlbkxvZ3Byb2ISDQoFdG9rZW4YASABKAkSDwoHbG9ncHJvYhgCIAEoARINCgVieXRlcxgDIAMoBRIvCgx0b3BfbG9ncHJvYnMYBCADKAsyGS50ZW5zb3J3YWxsLnYxLlRvcExvZ3Byb2IiOwoKVG9wTG9ncHJvYhINCgV0b2tlbhgBIAEoCRIPCgdsb2dwcm9iGAIgASgBEg0KBWJ5dGVzGAMgAygFIt0BCgVVc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgFEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgFEhQKDHRvdGFsX3Rva2VucxgDIAEoBRJBChVwcm9tcHRfdG9rZW5zX2RldGFpbHMYBCABKAsyIi50ZW5zb3J3YWxsLnYxLlByb21wdFRva2Vuc0RldGFpbHMSSQoZY29tcGxldGlvbl90b2tlbnNfZGV0YWlscxgFIAEoCzImLnRlbnNvcndhbGwudjEuQ29tcGxldGlvblRva2Vuc0RldGFpbHMiQgoTUHJvbXB0VG9rZW5zRGV0YWlscxIVCg1jYWNoZWRfdG9rZW5zGAEgASgFEhQKDGF1ZGlvX3Rva2VucxgCIAEoBSKRAQoXQ29tcGxldGlvblRva2Vuc0RldGFpbHMSGAoQcmVhc29uaW5nX3Rva2VucxgBIAEoBRIUCgxhdWRpb190b2tlbnMYAiABKAUSIgoaYWNjZXB0ZWRfcHJlZGljdGlvbl90b2tlbnMYAyABKAUSIgoacmVqZWN0ZWRfcHJlZGljdGlvbl90b2tlbnMYBCABKAUiYwoSUHJvbXB0RmlsdGVyUmVzdWx0EhQKDHByb21wdF9pbmRleBgBIAEoBRI3ChZjb250ZW50X2ZpbHRlcl9yZXN1bHRzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJwCghTZXJ2ZWRCeRINCgVyb3V0ZRgBIAEoCRISCgpkZXBsb3ltZW50GAIgASgJEhAKCGVuZHBvaW50GAMgASgJEg4KBnJlZ2lvbhgEIAEoCRIQCghhdHRlbXB0cxgFIAEoBRINCgVtb2RlbBgGIAEoCSKmAgocU3RyZWFtQ2hhdENvbXBsZXRpb25SZXNwb25zZRIKCgJpZBgBIAEoCRIPCgdjcmVhdGVkGAIgASgDEg0KBW1vZGVsGAMgASgJEisKB2Nob2ljZXMYBCADKAsyGi50ZW5zb3J3YWxsLnYxLkNodW5rQ2hvaWNlEiMKBXVzYWdlGAUgASgLMhQudGVuc29yd2FsbC52MS5Vc2FnZRIaChJzeXN0ZW1fZmluZ2VycHJpbnQYBiABKAkSQAoVcHJvbXB0X2ZpbHRlcl9yZXN1bHRzGAcgAygLMiEudGVuc29yd2FsbC52MS5Qcm9tcHRGaWx0ZXJSZXN1bHQSKgoJc2VydmVkX2J5GAggASgLMhcudGVuc29yd2FsbC52MS5TZXJ2ZWRCeSKSAgoLQ2h1bmtDaG9pY2USDQoFaW5kZXgYASABKAUSIwoFZGVsdGEYAiABKAsyFC50ZW5zb3J3YWxsLnYxLkRlbHRhEhoKDWZpbmlzaF9yZWFzb24YAyABKAlIAIgBARIvCghsb2dwcm9icxgEIAEoCzIdLnRlbnNvcndhbGwudjEuQ2hvaWNlTG9ncHJvYnMSNwoWY29udGVudF9maWx0ZXJfcmVzdWx0cxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSNwoWY29udGVudF9maWx0ZXJfb2Zmc2V0cxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCEAoOX2ZpbmlzaF9yZWFzb24imQEKBURlbHRhEhEKBHJvbGUYASABKAlIAIgBARIUCgdjb250ZW50GAIgASgJSAGIAQESFAoHcmVmdXNhbBgDIAEoCUgCiAEBEjAKCnRvb2xfY2FsbHMYBCADKAsyHC50ZW5zb3J3YWxsLnYxLlRvb2xDYWxsRGVsdGFCBwoFX3JvbGVCCgoIX2NvbnRlbnRCCgoIX3JlZnVzYWwihgEKDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKAUSDwoCaWQYAiABKAlIAIgBARIRCgR0eXBlGAMgASgJSAGIAQESMgoIZnVuY3Rpb24YBCABKAsyIC50ZW5zb3J3YWxsLnYxLkZ1bmN0aW9uQ2FsbERlbHRhQgUKA19pZEIHCgVfdHlwZSJVChFGdW5jdGlvbkNhbGxEZWx0YRIRCgRuYW1lGAEgASgJSACIAQESFgoJYXJndW1lbnRzGAIgASgJSAGIAQFCBwoFX25hbWVCDAoKX2FyZ3VtZW50cyITChFMaXN0TW9kZWxzUmVxdWVzdCI6ChJMaXN0TW9kZWxzUmVzcG9uc2USJAoGbW9kZWxzGAEgAygLMhQudGVuc29yd2FsbC52MS5Nb2RlbCI2CgVNb2RlbBIKCgJpZBgBIAEoCRIPCgdjcmVhdGVkGAIgASgDEhAKCG93bmVkX2J5GAMgASgJKnMKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg8KC1JPTEVfU1lTVEVNEAESEgoOUk9MRV9ERVZFTE9QRVIQAhINCglST0xFX1VTRVIQAxISCg5ST0xFX0FTU0lTVEFOVBAEEg0KCVJPTEVfVE9PTBAFMsQCCgtDaGF0U2VydmljZRJvChRDcmVhdGVDaGF0Q29tcGxldGlvbhIqLnRlbnNvcndhbGwudjEuQ3JlYXRlQ2hhdENvbXBsZXRpb25SZXF1ZXN0GisudGVuc29yd2FsbC52MS5DcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEnEKFFN0cmVhbUNoYXRDb21wbGV0aW9uEioudGVuc29yd2FsbC52MS5TdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QaKy50ZW5zb3J3YWxsLnYxLlN0cmVhbUNoYXRDb21wbGV0aW9uUmVzcG9uc2UwARJRCgpMaXN0TW9kZWxzEiAudGVuc29yd2FsbC52MS5MaXN0TW9kZWxzUmVxdWVzdBohLnRlbnNvcndhbGwudjEuTGlzdE1vZGVsc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct]);
+  fileDesc("Chh0ZW5zb3J3YWxsL3YxL2NoYXQucHJvdG8SDXRlbnNvcndhbGwudjEi9wcKG0NyZWF0ZUNoYXRDb21wbGV0aW9uUmVxdWVzdBINCgVtb2RlbBgBIAEoCRIsCghtZXNzYWdlcxgCIAMoCzIaLnRlbnNvcndhbGwudjEuQ2hhdE1lc3NhZ2USGAoLdGVtcGVyYXR1cmUYAyABKAFIAIgBARISCgV0b3BfcBgEIAEoAUgBiAEBEg4KAW4YBSABKAVIAogBARIMCgRzdG9wGAYgAygJEhcKCm1heF90b2tlbnMYByABKAVIA4gBARIiChVtYXhfY29tcGxldGlvbl90b2tlbnMYCCABKAVIBIgBARIdChBwcmVzZW5jZV9wZW5hbHR5GAkgASgBSAWIAQESHgoRZnJlcXVlbmN5X3BlbmFsdHkYCiABKAFIBogBARJNCgpsb2dpdF9iaWFzGAsgAygLMjkudGVuc29yd2FsbC52MS5DcmVhdGVDaGF0Q29tcGxldGlvblJlcXVlc3QuTG9naXRCaWFzRW50cnkSFQoIbG9ncHJvYnMYDCABKAhIB4gBARIZCgx0b3BfbG9ncHJvYnMYDSABKAVICIgBARIRCgRzZWVkGA4gASgDSAmIAQESEQoEdXNlchgPIAEoCUgKiAEBEh0KEHJlYXNvbmluZ19lZmZvcnQYECABKAlIC4gBARIiCgV0b29scxgRIAMoCzITLnRlbnNvcndhbGwudjEuVG9vbBIuCgt0b29sX2Nob2ljZRgSIAEoCzIZLnRlbnNvcndhbGwudjEuVG9vbENob2ljZRIgChNwYXJhbGxlbF90b29sX2NhbGxzGBMgASgISAyIAQESNgoPcmVzcG9uc2VfZm9ybWF0GBQgASgLMh0udGVuc29yd2FsbC52MS5SZXNwb25zZUZvcm1hdBI0Cg5zdHJlYW1fb3B0aW9ucxgVIAEoCzIcLnRlbnNvcndhbGwudjEuU3RyZWFtT3B0aW9ucxImCgVleHRyYRgWIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QaMAoOTG9naXRCaWFzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4AUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQgQKAl9uQg0KC19tYXhfdG9rZW5zQhgKFl9tYXhfY29tcGxldGlvbl90b2tlbnNCEwoRX3ByZXNlbmNlX3BlbmFsdHlCFAoSX2ZyZXF1ZW5jeV9wZW5hbHR5QgsKCV9sb2dwcm9ic0IPCg1fdG9wX2xvZ3Byb2JzQgcKBV9zZWVkQgcKBV91c2VyQhMKEV9yZWFzb25pbmdfZWZmb3J0QhYKFF9wYXJhbGxlbF90b29sX2NhbGxzIloKG1N0cmVhbUNoYXRDb21wbGV0aW9uUmVxdWVzdBI7CgdyZXF1ZXN0GAEgASgLMioudGVuc29yd2FsbC52MS5DcmVhdGVDaGF0Q29tcGxldGlvblJlcXVlc3QinAIKC0NoYXRNZXNzYWdlEiEKBHJvbGUYASABKA4yEy50ZW5zb3J3YWxsLnYxLlJvbGUSFAoHY29udGVudBgCIAEoCUgAiAEBEjEKDWNvbnRlbnRfcGFydHMYAyADKAsyGi50ZW5zb3J3YWxsLnYxLkNvbnRlbnRQYXJ0EhEKBG5hbWUYBCABKAlIAYgBARIrCgp0b29sX2NhbGxzGAUgAygLMhcudGVuc29yd2FsbC52MS5Ub29sQ2FsbBIZCgx0b29sX2NhbGxfaWQYBiABKAlIAogBARIUCgdyZWZ1c2FsGAcgASgJSAOIAQFCCgoIX2NvbnRlbnRCBwoFX25hbWVCDwoNX3Rvb2xfY2FsbF9pZEIKCghfcmVmdXNhbCKYAQoLQ29udGVudFBhcnQSDgoEdGV4dBgBIAEoCUgAEiwKCWltYWdlX3VybBgCIAEoCzIXLnRlbnNvcndhbGwudjEuSW1hZ2VVcmxIABIwCgtpbnB1dF9hdWRpbxgDIAEoCzIZLnRlbnNvcndhbGwudjEuSW5wdXRBdWRpb0gAEhEKB3JlZnVzYWwYBCABKAlIAEIGCgRwYXJ0IjcKCEltYWdlVXJsEgsKA3VybBgBIAEoCRITCgZkZXRhaWwYAiABKAlIAIgBAUIJCgdfZGV0YWlsIioKCklucHV0QXVkaW8SDAoEZGF0YRgBIAEoCRIOCgZmb3JtYXQYAiABKAkiUwoIVG9vbENhbGwSCgoCaWQYASABKAkSDAoEdHlwZRgCIAEoCRItCghmdW5jdGlvbhgDIAEoCzIbLnRlbnNvcndhbGwudjEuRnVuY3Rpb25DYWxsIi8KDEZ1bmN0aW9uQ2FsbBIMCgRuYW1lGAEgASgJEhEKCWFyZ3VtZW50cxgCIAEoCSJJCgRUb29sEgwKBHR5cGUYASABKAkSMwoIZnVuY3Rpb24YAiABKAsyIS50ZW5zb3J3YWxsLnYxLkZ1bmN0aW9uRGVmaW5pdGlvbiKZAQoSRnVuY3Rpb25EZWZpbml0aW9uEgwKBG5hbWUYASABKAkSGAoLZGVzY3JpcHRpb24YAiABKAlIAIgBARIrCgpwYXJhbWV0ZXJzGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBITCgZzdHJpY3QYBCABKAhIAYgBAUIOCgxfZGVzY3JpcHRpb25CCQoHX3N0cmljdCKuAQoKVG9vbENob2ljZRIuCgRtb2RlGAEgASgOMh4udGVuc29yd2FsbC52MS5Ub29sQ2hvaWNlLk1vZGVIABIXCg1mdW5jdGlvbl9uYW1lGAIgASgJSAAiTQoETW9kZRIUChBNT0RFX1VOU1BFQ0lGSUVEEAASDQoJTU9ERV9OT05FEAESDQoJTU9ERV9BVVRPEAISEQoNTU9ERV9SRVFVSVJFRBADQggKBmNob2ljZSLLAQoOUmVzcG9uc2VGb3JtYXQSMAoEdHlwZRgBIAEoDjIiLnRlbnNvcndhbGwudjEuUmVzcG9uc2VGb3JtYXQuVHlwZRIuCgtqc29uX3NjaGVtYRgCIAEoCzIZLnRlbnNvcndhbGwudjEuSnNvblNjaGVtYSJXCgRUeXBlEhQKEFRZUEVfVU5TUEVDSUZJRUQQABINCglUWVBFX1RFWFQQARIUChBUWVBFX0pTT05fT0JKRUNUEAISFAoQVFlQRV9KU09OX1NDSEVNQRADIo0BCgpKc29uU2NoZW1hEgwKBG5hbWUYASABKAkSGAoLZGVzY3JpcHRpb24YAiABKAlIAIgBARInCgZzY2hlbWEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKBnN0cmljdBgEIAEoCEgBiAEBQg4KDF9kZXNjcmlwdGlvbkIJCgdfc3RyaWN0IiYKDVN0cmVhbU9wdGlvbnMSFQoNaW5jbHVkZV91c2FnZRgBIAEoCCKhAgocQ3JlYXRlQ2hhdENvbXBsZXRpb25SZXNwb25zZRIKCgJpZBgBIAEoCRIPCgdjcmVhdGVkGAIgASgDEg0KBW1vZGVsGAMgASgJEiYKB2Nob2ljZXMYBCADKAsyFS50ZW5zb3J3YWxsLnYxLkNob2ljZRIjCgV1c2FnZRgFIAEoCzIULnRlbnNvcndhbGwudjEuVXNhZ2USGgoSc3lzdGVtX2ZpbmdlcnByaW50GAYgASgJEkAKFXByb21wdF9maWx0ZXJfcmVzdWx0cxgHIAMoCzIhLnRlbnNvcndhbGwudjEuUHJvbXB0RmlsdGVyUmVzdWx0EioKCXNlcnZlZF9ieRgIIAEoCzIXLnRlbnNvcndhbGwudjEuU2VydmVkQnki1gEKBkNob2ljZRINCgVpbmRleBgBIAEoBRIwCgdtZXNzYWdlGAIgASgLMh8udGVuc29yd2FsbC52MS5Bc3Npc3RhbnRNZXNzYWdlEhUKDWZpbmlzaF9yZWFzb24YAyABKAkSLwoIbG9ncHJvYnMYBCABKAsyHS50ZW5zb3J3YWxsLnYxLkNob2ljZUxvZ3Byb2JzEkMKFmNvbnRlbnRfZmlsdGVyX3Jlc3VsdHMYBSABKAsyIy50ZW5zb3J3YWxsLnYxLkNvbnRlbnRGaWx0ZXJSZXN1bHRzIoMBChBBc3Npc3RhbnRNZXNzYWdlEhQKB2NvbnRlbnQYASABKAlIAIgBARIUCgdyZWZ1c2FsGAIgASgJSAGIAQESKwoKdG9vbF9jYWxscxgDIAMoCzIXLnRlbnNvcndhbGwudjEuVG9vbENhbGxCCgoIX2NvbnRlbnRCCgoIX3JlZnVzYWwibAoOQ2hvaWNlTG9ncHJvYnMSLAoHY29udGVudBgBIAMoCzIbLnRlbnNvcndhbGwudjEuVG9rZW5Mb2dwcm9iEiwKB3JlZnVzYWwYAiADKAsyGy50ZW5zb3J3YWxsLnYxLlRva2VuTG9ncHJvYiJuCgxUb2tlbkxvZ3Byb2ISDQoFdG9rZW4YASABKAkSDwoHbG9ncHJvYhgCIAEoARINCgVieXRlcxgDIAMoBRIvCgx0b3BfbG9ncHJvYnMYBCADKAsyGS50ZW5zb3J3YWxsLnYxLlRvcExvZ3Byb2IiOwoKVG9wTG9ncHJvYhINCgV0b2tlbhgBIAEoCRIPCgdsb2dwcm9iGAIgASgBEg0KBWJ5dGVzGAMgAygFIt0BCgVVc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgFEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgFEhQKDHRvdGFsX3Rva2VucxgDIAEoBRJBChVwcm9tcHRfdG9rZW5zX2RldGFpbHMYBCABKAsyIi50ZW5zb3J3YWxsLnYxLlByb21wdFRva2Vuc0RldGFpbHMSSQoZY29tcGxldGlvbl90b2tlbnNfZGV0YWlscxgFIAEoCzImLnRlbnNvcndhbGwudjEuQ29tcGxldGlvblRva2Vuc0RldGFpbHMiQgoTUHJvbXB0VG9rZW5zRGV0YWlscxIVCg1jYWNoZWRfdG9rZW5zGAEgASgFEhQKDGF1ZGlvX3Rva2VucxgCIAEoBSKRAQoXQ29tcGxldGlvblRva2Vuc0RldGFpbHMSGAoQcmVhc29uaW5nX3Rva2VucxgBIAEoBRIUCgxhdWRpb190b2tlbnMYAiABKAUSIgoaYWNjZXB0ZWRfcHJlZGljdGlvbl90b2tlbnMYAyABKAUSIgoacmVqZWN0ZWRfcHJlZGljdGlvbl90b2tlbnMYBCABKAUibwoSUHJvbXB0RmlsdGVyUmVzdWx0EhQKDHByb21wdF9pbmRleBgBIAEoBRJDChZjb250ZW50X2ZpbHRlcl9yZXN1bHRzGAIgASgLMiMudGVuc29yd2FsbC52MS5Db250ZW50RmlsdGVyUmVzdWx0cyKzBwoUQ29udGVudEZpbHRlclJlc3VsdHMSOAoEaGF0ZRgBIAEoCzIqLnRlbnNvcndhbGwudjEuQ29udGVudEZpbHRlclNldmVyaXR5UmVzdWx0EjoKBnNleHVhbBgCIAEoCzIqLnRlbnNvcndhbGwudjEuQ29udGVudEZpbHRlclNldmVyaXR5UmVzdWx0EjwKCHZpb2xlbmNlGAMgASgLMioudGVuc29yd2FsbC52MS5Db250ZW50RmlsdGVyU2V2ZXJpdHlSZXN1bHQSPQoJc2VsZl9oYXJtGAQgASgLMioudGVuc29yd2FsbC52MS5Db250ZW50RmlsdGVyU2V2ZXJpdHlSZXN1bHQSPgoJcHJvZmFuaXR5GAUgASgLMisudGVuc29yd2FsbC52MS5Db250ZW50RmlsdGVyRGV0ZWN0aW9uUmVzdWx0Ej4KCWphaWxicmVhaxgGIAEoCzIrLnRlbnNvcndhbGwudjEuQ29udGVudEZpbHRlckRldGVjdGlvblJlc3VsdBJECg9pbmRpcmVjdF9hdHRhY2sYByABKAsyKy50ZW5zb3J3YWxsLnYxLkNvbnRlbnRGaWx0ZXJEZXRlY3Rpb25SZXN1bHQSTAoXcHJvdGVjdGVkX21hdGVyaWFsX3RleHQYCCABKAsyKy50ZW5zb3J3YWxsLnYxLkNvbnRlbnRGaWx0ZXJEZXRlY3Rpb25SZXN1bHQSUQoXcHJvdGVjdGVkX21hdGVyaWFsX2NvZGUYCSABKAsyMC50ZW5zb3J3YWxsLnYxLkNvbnRlbnRGaWx0ZXJDaXRlZERldGVjdGlvblJlc3VsdBJHChFjdXN0b21fYmxvY2tsaXN0cxgKIAEoCzIsLnRlbnNvcndhbGwudjEuQ29udGVudEZpbHRlckJsb2NrbGlzdFJlc3VsdHMSTAoTdW5ncm91bmRlZF9tYXRlcmlhbBgLIAEoCzIvLnRlbnNvcndhbGwudjEuQ29udGVudEZpbHRlclNwYW5EZXRlY3Rpb25SZXN1bHQSMAoFZXJyb3IYDCABKAsyIS50ZW5zb3J3YWxsLnYxLkNvbnRlbnRGaWx0ZXJFcnJvchJGCgpvdGhlcl9qc29uGA0gAygLMjIudGVuc29yd2FsbC52MS5Db250ZW50RmlsdGVyUmVzdWx0cy5PdGhlckpzb25FbnRyeRowCg5PdGhlckpzb25FbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImcKG0NvbnRlbnRGaWx0ZXJTZXZlcml0eVJlc3VsdBIQCghmaWx0ZXJlZBgBIAEoCBI2CghzZXZlcml0eRgCIAEoDjIkLnRlbnNvcndhbGwudjEuQ29udGVudEZpbHRlclNldmVyaXR5IkIKHENvbnRlbnRGaWx0ZXJEZXRlY3Rpb25SZXN1bHQSEAoIZmlsdGVyZWQYASABKAgSEAoIZGV0ZWN0ZWQYAiABKAgifwohQ29udGVudEZpbHRlckNpdGVkRGV0ZWN0aW9uUmVzdWx0EhAKCGZpbHRlcmVkGAEgASgIEhAKCGRldGVjdGVkGAIgASgIEjYKCGNpdGF0aW9uGAMgASgLMiQudGVuc29yd2FsbC52MS5Db250ZW50RmlsdGVyQ2l0YXRpb24iUwoVQ29udGVudEZpbHRlckNpdGF0aW9uEhAKA3VybBgBIAEoCUgAiAEBEhQKB2xpY2Vuc2UYAiABKAlIAYgBAUIGCgRfdXJsQgoKCF9saWNlbnNlIm8KHUNvbnRlbnRGaWx0ZXJCbG9ja2xpc3RSZXN1bHRzEhAKCGZpbHRlcmVkGAEgASgIEjwKB2RldGFpbHMYAiADKAsyKy50ZW5zb3J3YWxsLnYxLkNvbnRlbnRGaWx0ZXJCbG9ja2xpc3RSZXN1bHQiPAocQ29udGVudEZpbHRlckJsb2NrbGlzdFJlc3VsdBIQCghmaWx0ZXJlZBgBIAEoCBIKCgJpZBgCIAEoCSJ9CiBDb250ZW50RmlsdGVyU3BhbkRldGVjdGlvblJlc3VsdBIQCghmaWx0ZXJlZBgBIAEoCBIQCghkZXRlY3RlZBgCIAEoCBI1CgdkZXRhaWxzGAMgAygLMiQudGVuc29yd2FsbC52MS5Db250ZW50RmlsdGVyVGV4dFNwYW4iVwoVQ29udGVudEZpbHRlclRleHRTcGFuEh8KF2NvbXBsZXRpb25fc3RhcnRfb2Zmc2V0GAEgASgFEh0KFWNvbXBsZXRpb25fZW5kX29mZnNldBgCIAEoBSIzChJDb250ZW50RmlsdGVyRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJInAKCFNlcnZlZEJ5Eg0KBXJvdXRlGAEgASgJEhIKCmRlcGxveW1lbnQYAiABKAkSEAoIZW5kcG9pbnQYAyABKAkSDgoGcmVnaW9uGAQgASgJEhAKCGF0dGVtcHRzGAUgASgFEg0KBW1vZGVsGAYgASgJIqYCChxTdHJlYW1DaGF0Q29tcGxldGlvblJlc3BvbnNlEgoKAmlkGAEgASgJEg8KB2NyZWF0ZWQYAiABKAMSDQoFbW9kZWwYAyABKAkSKwoHY2hvaWNlcxgEIAMoCzIaLnRlbnNvcndhbGwudjEuQ2h1bmtDaG9pY2USIwoFdXNhZ2UYBSABKAsyFC50ZW5zb3J3YWxsLnYxLlVzYWdlEhoKEnN5c3RlbV9maW5nZXJwcmludBgGIAEoCRJAChVwcm9tcHRfZmlsdGVyX3Jlc3VsdHMYByADKAsyIS50ZW5zb3J3YWxsLnYxLlByb21wdEZpbHRlclJlc3VsdBIqCglzZXJ2ZWRfYnkYCCABKAsyFy50ZW5zb3J3YWxsLnYxLlNlcnZlZEJ5IqoCCgtDaHVua0Nob2ljZRINCgVpbmRleBgBIAEoBRIjCgVkZWx0YRgCIAEoCzIULnRlbnNvcndhbGwudjEuRGVsdGESGgoNZmluaXNoX3JlYXNvbhgDIAEoCUgAiAEBEi8KCGxvZ3Byb2JzGAQgASgLMh0udGVuc29yd2FsbC52MS5DaG9pY2VMb2dwcm9icxJDChZjb250ZW50X2ZpbHRlcl9yZXN1bHRzGAUgASgLMiMudGVuc29yd2FsbC52MS5Db250ZW50RmlsdGVyUmVzdWx0cxJDChZjb250ZW50X2ZpbHRlcl9vZmZzZXRzGAYgASgLMiMudGVuc29yd2FsbC52MS5Db250ZW50RmlsdGVyT2Zmc2V0c0IQCg5fZmluaXNoX3JlYXNvbiJWChRDb250ZW50RmlsdGVyT2Zmc2V0cxIUCgxjaGVja19vZmZzZXQYASABKAUSFAoMc3RhcnRfb2Zmc2V0GAIgASgFEhIKCmVuZF9vZmZzZXQYAyABKAUimQEKBURlbHRhEhEKBHJvbGUYASABKAlIAIgBARIUCgdjb250ZW50GAIgASgJSAGIAQESFAoHcmVmdXNhbBgDIAEoCUgCiAEBEjAKCnRvb2xfY2FsbHMYBCADKAsyHC50ZW5zb3J3YWxsLnYxLlRvb2xDYWxsRGVsdGFCBwoFX3JvbGVCCgoIX2NvbnRlbnRCCgoIX3JlZnVzYWwihgEKDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKAUSDwoCaWQYAiABKAlIAIgBARIRCgR0eXBlGAMgASgJSAGIAQESMgoIZnVuY3Rpb24YBCABKAsyIC50ZW5zb3J3YWxsLnYxLkZ1bmN0aW9uQ2FsbERlbHRhQgUKA19pZEIHCgVfdHlwZSJVChFGdW5jdGlvbkNhbGxEZWx0YRIRCgRuYW1lGAEgASgJSACIAQESFgoJYXJndW1lbnRzGAIgASgJSAGIAQFCBwoFX25hbWVCDAoKX2FyZ3VtZW50cyITChFMaXN0TW9kZWxzUmVxdWVzdCI6ChJMaXN0TW9kZWxzUmVzcG9uc2USJAoGbW9kZWxzGAEgAygLMhQudGVuc29yd2FsbC52MS5Nb2RlbCI2CgVNb2RlbBIKCgJpZBgBIAEoCRIPCgdjcmVhdGVkGAIgASgDEhAKCG93bmVkX2J5GAMgASgJKnMKBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEg8KC1JPTEVfU1lTVEVNEAESEgoOUk9MRV9ERVZFTE9QRVIQAhINCglST0xFX1VTRVIQAxISCg5ST0xFX0FTU0lTVEFOVBAEEg0KCVJPTEVfVE9PTBAFKskBChVDb250ZW50RmlsdGVyU2V2ZXJpdHkSJwojQ09OVEVOVF9GSUxURVJfU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIgChxDT05URU5UX0ZJTFRFUl9TRVZFUklUWV9TQUZFEAESHwobQ09OVEVOVF9GSUxURVJfU0VWRVJJVFlfTE9XEAISIgoeQ09OVEVOVF9GSUxURVJfU0VWRVJJVFlfTUVESVVNEAMSIAocQ09OVEVOVF9GSUxURVJfU0VWRVJJVFlfSElHSBAEMsQCCgtDaGF0U2VydmljZRJvChRDcmVhdGVDaGF0Q29tcGxldGlvbhIqLnRlbnNvcndhbGwudjEuQ3JlYXRlQ2hhdENvbXBsZXRpb25SZXF1ZXN0GisudGVuc29yd2FsbC52MS5DcmVhdGVDaGF0Q29tcGxldGlvblJlc3BvbnNlEnEKFFN0cmVhbUNoYXRDb21wbGV0aW9uEioudGVuc29yd2FsbC52MS5TdHJlYW1DaGF0Q29tcGxldGlvblJlcXVlc3QaKy50ZW5zb3J3YWxsLnYxLlN0cmVhbUNoYXRDb21wbGV0aW9uUmVzcG9uc2UwARJRCgpMaXN0TW9kZWxzEiAudGVuc29yd2FsbC52MS5MaXN0TW9kZWxzUmVxdWVzdBohLnRlbnNvcndhbGwudjEuTGlzdE1vZGVsc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct]);
 
 /**
  * The parameters of one chat completion. Streaming takes the same message, wrapped.
@@ -673,11 +673,11 @@ export type Choice = Message<"tensorwall.v1.Choice"> & {
   logprobs?: ChoiceLogprobs | undefined;
 
   /**
-   * Azure's completion content-filter result for this choice, as Azure sent it.
+   * Azure's content-filter verdicts on this choice's text.
    *
-   * @generated from field: google.protobuf.Struct content_filter_results = 5;
+   * @generated from field: tensorwall.v1.ContentFilterResults content_filter_results = 5;
    */
-  contentFilterResults?: JsonObject | undefined;
+  contentFilterResults?: ContentFilterResults | undefined;
 };
 
 /**
@@ -898,9 +898,9 @@ export type PromptFilterResult = Message<"tensorwall.v1.PromptFilterResult"> & {
   promptIndex: number;
 
   /**
-   * @generated from field: google.protobuf.Struct content_filter_results = 2;
+   * @generated from field: tensorwall.v1.ContentFilterResults content_filter_results = 2;
    */
-  contentFilterResults?: JsonObject | undefined;
+  contentFilterResults?: ContentFilterResults | undefined;
 };
 
 /**
@@ -909,6 +909,329 @@ export type PromptFilterResult = Message<"tensorwall.v1.PromptFilterResult"> & {
  */
 export const PromptFilterResultSchema: GenMessage<PromptFilterResult> = /*@__PURE__*/
   messageDesc(file_tensorwall_v1_chat, 23);
+
+/**
+ * Azure's content-filter verdicts on a prompt or on generated text, by category. A category is
+ * absent when Azure did not report it. Prompts can carry jailbreak and indirect_attack; generated
+ * text protected_material_text, protected_material_code and ungrounded_material; both can carry the
+ * harm categories, profanity, custom_blocklists and error. See "Content filtering annotations":
+ * https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-filter-annotations
+ *
+ * @generated from message tensorwall.v1.ContentFilterResults
+ */
+export type ContentFilterResults = Message<"tensorwall.v1.ContentFilterResults"> & {
+  /**
+   * @generated from field: tensorwall.v1.ContentFilterSeverityResult hate = 1;
+   */
+  hate?: ContentFilterSeverityResult | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.ContentFilterSeverityResult sexual = 2;
+   */
+  sexual?: ContentFilterSeverityResult | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.ContentFilterSeverityResult violence = 3;
+   */
+  violence?: ContentFilterSeverityResult | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.ContentFilterSeverityResult self_harm = 4;
+   */
+  selfHarm?: ContentFilterSeverityResult | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.ContentFilterDetectionResult profanity = 5;
+   */
+  profanity?: ContentFilterDetectionResult | undefined;
+
+  /**
+   * A user prompt attack.
+   *
+   * @generated from field: tensorwall.v1.ContentFilterDetectionResult jailbreak = 6;
+   */
+  jailbreak?: ContentFilterDetectionResult | undefined;
+
+  /**
+   * An attack hidden in documents the prompt includes.
+   *
+   * @generated from field: tensorwall.v1.ContentFilterDetectionResult indirect_attack = 7;
+   */
+  indirectAttack?: ContentFilterDetectionResult | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.ContentFilterDetectionResult protected_material_text = 8;
+   */
+  protectedMaterialText?: ContentFilterDetectionResult | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.ContentFilterCitedDetectionResult protected_material_code = 9;
+   */
+  protectedMaterialCode?: ContentFilterCitedDetectionResult | undefined;
+
+  /**
+   * @generated from field: tensorwall.v1.ContentFilterBlocklistResults custom_blocklists = 10;
+   */
+  customBlocklists?: ContentFilterBlocklistResults | undefined;
+
+  /**
+   * Generated text the grounding documents do not support.
+   *
+   * @generated from field: tensorwall.v1.ContentFilterSpanDetectionResult ungrounded_material = 11;
+   */
+  ungroundedMaterial?: ContentFilterSpanDetectionResult | undefined;
+
+  /**
+   * Set when the filter could not check the content (Azure answers without verdicts then).
+   *
+   * @generated from field: tensorwall.v1.ContentFilterError error = 12;
+   */
+  error?: ContentFilterError | undefined;
+
+  /**
+   * Results this API does not model, as JSON text under Azure's key: a category Azure adds later,
+   * or one of the categories above whose JSON has a shape this API does not know (a key more or
+   * less, a value of another type). Nothing Azure reports is lost. Text rather than a
+   * google.protobuf.Value, which protobuf-es encodes about four times slower.
+   *
+   * @generated from field: map<string, string> other_json = 13;
+   */
+  otherJson: { [key: string]: string };
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterResults.
+ * Use `create(ContentFilterResultsSchema)` to create a new message.
+ */
+export const ContentFilterResultsSchema: GenMessage<ContentFilterResults> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 24);
+
+/**
+ * A harm category's verdict. A level Azure adds later puts the category in
+ * ContentFilterResults.other_json until this enum names the level.
+ *
+ * @generated from message tensorwall.v1.ContentFilterSeverityResult
+ */
+export type ContentFilterSeverityResult = Message<"tensorwall.v1.ContentFilterSeverityResult"> & {
+  /**
+   * @generated from field: bool filtered = 1;
+   */
+  filtered: boolean;
+
+  /**
+   * @generated from field: tensorwall.v1.ContentFilterSeverity severity = 2;
+   */
+  severity: ContentFilterSeverity;
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterSeverityResult.
+ * Use `create(ContentFilterSeverityResultSchema)` to create a new message.
+ */
+export const ContentFilterSeverityResultSchema: GenMessage<ContentFilterSeverityResult> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 25);
+
+/**
+ * An optional classifier's verdict.
+ *
+ * @generated from message tensorwall.v1.ContentFilterDetectionResult
+ */
+export type ContentFilterDetectionResult = Message<"tensorwall.v1.ContentFilterDetectionResult"> & {
+  /**
+   * @generated from field: bool filtered = 1;
+   */
+  filtered: boolean;
+
+  /**
+   * @generated from field: bool detected = 2;
+   */
+  detected: boolean;
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterDetectionResult.
+ * Use `create(ContentFilterDetectionResultSchema)` to create a new message.
+ */
+export const ContentFilterDetectionResultSchema: GenMessage<ContentFilterDetectionResult> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 26);
+
+/**
+ * @generated from message tensorwall.v1.ContentFilterCitedDetectionResult
+ */
+export type ContentFilterCitedDetectionResult = Message<"tensorwall.v1.ContentFilterCitedDetectionResult"> & {
+  /**
+   * @generated from field: bool filtered = 1;
+   */
+  filtered: boolean;
+
+  /**
+   * @generated from field: bool detected = 2;
+   */
+  detected: boolean;
+
+  /**
+   * A public repository the code was found in; Azure sends it with a detection.
+   *
+   * @generated from field: tensorwall.v1.ContentFilterCitation citation = 3;
+   */
+  citation?: ContentFilterCitation | undefined;
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterCitedDetectionResult.
+ * Use `create(ContentFilterCitedDetectionResultSchema)` to create a new message.
+ */
+export const ContentFilterCitedDetectionResultSchema: GenMessage<ContentFilterCitedDetectionResult> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 27);
+
+/**
+ * @generated from message tensorwall.v1.ContentFilterCitation
+ */
+export type ContentFilterCitation = Message<"tensorwall.v1.ContentFilterCitation"> & {
+  /**
+   * Azure's JSON key for it is "URL".
+   *
+   * @generated from field: optional string url = 1;
+   */
+  url?: string | undefined;
+
+  /**
+   * @generated from field: optional string license = 2;
+   */
+  license?: string | undefined;
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterCitation.
+ * Use `create(ContentFilterCitationSchema)` to create a new message.
+ */
+export const ContentFilterCitationSchema: GenMessage<ContentFilterCitation> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 28);
+
+/**
+ * @generated from message tensorwall.v1.ContentFilterBlocklistResults
+ */
+export type ContentFilterBlocklistResults = Message<"tensorwall.v1.ContentFilterBlocklistResults"> & {
+  /**
+   * @generated from field: bool filtered = 1;
+   */
+  filtered: boolean;
+
+  /**
+   * One verdict per custom blocklist.
+   *
+   * @generated from field: repeated tensorwall.v1.ContentFilterBlocklistResult details = 2;
+   */
+  details: ContentFilterBlocklistResult[];
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterBlocklistResults.
+ * Use `create(ContentFilterBlocklistResultsSchema)` to create a new message.
+ */
+export const ContentFilterBlocklistResultsSchema: GenMessage<ContentFilterBlocklistResults> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 29);
+
+/**
+ * @generated from message tensorwall.v1.ContentFilterBlocklistResult
+ */
+export type ContentFilterBlocklistResult = Message<"tensorwall.v1.ContentFilterBlocklistResult"> & {
+  /**
+   * @generated from field: bool filtered = 1;
+   */
+  filtered: boolean;
+
+  /**
+   * The blocklist's id.
+   *
+   * @generated from field: string id = 2;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterBlocklistResult.
+ * Use `create(ContentFilterBlocklistResultSchema)` to create a new message.
+ */
+export const ContentFilterBlocklistResultSchema: GenMessage<ContentFilterBlocklistResult> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 30);
+
+/**
+ * @generated from message tensorwall.v1.ContentFilterSpanDetectionResult
+ */
+export type ContentFilterSpanDetectionResult = Message<"tensorwall.v1.ContentFilterSpanDetectionResult"> & {
+  /**
+   * @generated from field: bool filtered = 1;
+   */
+  filtered: boolean;
+
+  /**
+   * @generated from field: bool detected = 2;
+   */
+  detected: boolean;
+
+  /**
+   * The stretches of generated text the verdict is about.
+   *
+   * @generated from field: repeated tensorwall.v1.ContentFilterTextSpan details = 3;
+   */
+  details: ContentFilterTextSpan[];
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterSpanDetectionResult.
+ * Use `create(ContentFilterSpanDetectionResultSchema)` to create a new message.
+ */
+export const ContentFilterSpanDetectionResultSchema: GenMessage<ContentFilterSpanDetectionResult> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 31);
+
+/**
+ * A stretch of generated text, in UTF-32 code points from the start of the completion.
+ *
+ * @generated from message tensorwall.v1.ContentFilterTextSpan
+ */
+export type ContentFilterTextSpan = Message<"tensorwall.v1.ContentFilterTextSpan"> & {
+  /**
+   * @generated from field: int32 completion_start_offset = 1;
+   */
+  completionStartOffset: number;
+
+  /**
+   * The first code point after the span.
+   *
+   * @generated from field: int32 completion_end_offset = 2;
+   */
+  completionEndOffset: number;
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterTextSpan.
+ * Use `create(ContentFilterTextSpanSchema)` to create a new message.
+ */
+export const ContentFilterTextSpanSchema: GenMessage<ContentFilterTextSpan> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 32);
+
+/**
+ * @generated from message tensorwall.v1.ContentFilterError
+ */
+export type ContentFilterError = Message<"tensorwall.v1.ContentFilterError"> & {
+  /**
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterError.
+ * Use `create(ContentFilterErrorSchema)` to create a new message.
+ */
+export const ContentFilterErrorSchema: GenMessage<ContentFilterError> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 33);
 
 /**
  * Where the gateway sent the request.
@@ -960,7 +1283,7 @@ export type ServedBy = Message<"tensorwall.v1.ServedBy"> & {
  * Use `create(ServedBySchema)` to create a new message.
  */
 export const ServedBySchema: GenMessage<ServedBy> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_chat, 24);
+  messageDesc(file_tensorwall_v1_chat, 34);
 
 /**
  * One chunk of a streamed completion, as OpenAI's chat.completion.chunk.
@@ -1018,7 +1341,7 @@ export type StreamChatCompletionResponse = Message<"tensorwall.v1.StreamChatComp
  * Use `create(StreamChatCompletionResponseSchema)` to create a new message.
  */
 export const StreamChatCompletionResponseSchema: GenMessage<StreamChatCompletionResponse> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_chat, 25);
+  messageDesc(file_tensorwall_v1_chat, 35);
 
 /**
  * @generated from message tensorwall.v1.ChunkChoice
@@ -1045,16 +1368,16 @@ export type ChunkChoice = Message<"tensorwall.v1.ChunkChoice"> & {
   logprobs?: ChoiceLogprobs | undefined;
 
   /**
-   * @generated from field: google.protobuf.Struct content_filter_results = 5;
+   * @generated from field: tensorwall.v1.ContentFilterResults content_filter_results = 5;
    */
-  contentFilterResults?: JsonObject | undefined;
+  contentFilterResults?: ContentFilterResults | undefined;
 
   /**
-   * Which part of the streamed text Azure's asynchronous content filter checked, as Azure sent it.
+   * Which part of the streamed text Azure's asynchronous content filter checked.
    *
-   * @generated from field: google.protobuf.Struct content_filter_offsets = 6;
+   * @generated from field: tensorwall.v1.ContentFilterOffsets content_filter_offsets = 6;
    */
-  contentFilterOffsets?: JsonObject | undefined;
+  contentFilterOffsets?: ContentFilterOffsets | undefined;
 };
 
 /**
@@ -1062,7 +1385,37 @@ export type ChunkChoice = Message<"tensorwall.v1.ChunkChoice"> & {
  * Use `create(ChunkChoiceSchema)` to create a new message.
  */
 export const ChunkChoiceSchema: GenMessage<ChunkChoice> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_chat, 26);
+  messageDesc(file_tensorwall_v1_chat, 36);
+
+/**
+ * Character offsets into a streamed completion's text, as Azure's asynchronous filter reports them.
+ * See https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-streaming
+ *
+ * @generated from message tensorwall.v1.ContentFilterOffsets
+ */
+export type ContentFilterOffsets = Message<"tensorwall.v1.ContentFilterOffsets"> & {
+  /**
+   * @generated from field: int32 check_offset = 1;
+   */
+  checkOffset: number;
+
+  /**
+   * @generated from field: int32 start_offset = 2;
+   */
+  startOffset: number;
+
+  /**
+   * @generated from field: int32 end_offset = 3;
+   */
+  endOffset: number;
+};
+
+/**
+ * Describes the message tensorwall.v1.ContentFilterOffsets.
+ * Use `create(ContentFilterOffsetsSchema)` to create a new message.
+ */
+export const ContentFilterOffsetsSchema: GenMessage<ContentFilterOffsets> = /*@__PURE__*/
+  messageDesc(file_tensorwall_v1_chat, 37);
 
 /**
  * @generated from message tensorwall.v1.Delta
@@ -1094,7 +1447,7 @@ export type Delta = Message<"tensorwall.v1.Delta"> & {
  * Use `create(DeltaSchema)` to create a new message.
  */
 export const DeltaSchema: GenMessage<Delta> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_chat, 27);
+  messageDesc(file_tensorwall_v1_chat, 38);
 
 /**
  * @generated from message tensorwall.v1.ToolCallDelta
@@ -1126,7 +1479,7 @@ export type ToolCallDelta = Message<"tensorwall.v1.ToolCallDelta"> & {
  * Use `create(ToolCallDeltaSchema)` to create a new message.
  */
 export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_chat, 28);
+  messageDesc(file_tensorwall_v1_chat, 39);
 
 /**
  * @generated from message tensorwall.v1.FunctionCallDelta
@@ -1148,7 +1501,7 @@ export type FunctionCallDelta = Message<"tensorwall.v1.FunctionCallDelta"> & {
  * Use `create(FunctionCallDeltaSchema)` to create a new message.
  */
 export const FunctionCallDeltaSchema: GenMessage<FunctionCallDelta> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_chat, 29);
+  messageDesc(file_tensorwall_v1_chat, 40);
 
 /**
  * @generated from message tensorwall.v1.ListModelsRequest
@@ -1161,7 +1514,7 @@ export type ListModelsRequest = Message<"tensorwall.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_chat, 30);
+  messageDesc(file_tensorwall_v1_chat, 41);
 
 /**
  * @generated from message tensorwall.v1.ListModelsResponse
@@ -1178,7 +1531,7 @@ export type ListModelsResponse = Message<"tensorwall.v1.ListModelsResponse"> & {
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_chat, 31);
+  messageDesc(file_tensorwall_v1_chat, 42);
 
 /**
  * @generated from message tensorwall.v1.Model
@@ -1207,7 +1560,7 @@ export type Model = Message<"tensorwall.v1.Model"> & {
  * Use `create(ModelSchema)` to create a new message.
  */
 export const ModelSchema: GenMessage<Model> = /*@__PURE__*/
-  messageDesc(file_tensorwall_v1_chat, 32);
+  messageDesc(file_tensorwall_v1_chat, 43);
 
 /**
  * @generated from enum tensorwall.v1.Role
@@ -1249,6 +1602,44 @@ export enum Role {
  */
 export const RoleSchema: GenEnum<Role> = /*@__PURE__*/
   enumDesc(file_tensorwall_v1_chat, 0);
+
+/**
+ * Azure's JSON writes these as "safe", "low", "medium" and "high".
+ *
+ * @generated from enum tensorwall.v1.ContentFilterSeverity
+ */
+export enum ContentFilterSeverity {
+  /**
+   * @generated from enum value: CONTENT_FILTER_SEVERITY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CONTENT_FILTER_SEVERITY_SAFE = 1;
+   */
+  SAFE = 1,
+
+  /**
+   * @generated from enum value: CONTENT_FILTER_SEVERITY_LOW = 2;
+   */
+  LOW = 2,
+
+  /**
+   * @generated from enum value: CONTENT_FILTER_SEVERITY_MEDIUM = 3;
+   */
+  MEDIUM = 3,
+
+  /**
+   * @generated from enum value: CONTENT_FILTER_SEVERITY_HIGH = 4;
+   */
+  HIGH = 4,
+}
+
+/**
+ * Describes the enum tensorwall.v1.ContentFilterSeverity.
+ */
+export const ContentFilterSeveritySchema: GenEnum<ContentFilterSeverity> = /*@__PURE__*/
+  enumDesc(file_tensorwall_v1_chat, 1);
 
 /**
  * ChatService mirrors OpenAI's Chat Completions API. Field names follow OpenAI's JSON names so that
