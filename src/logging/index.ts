@@ -1,0 +1,3 @@
+export { createLogger, flushLogger, type LoggerOptions } from "./create-logger.js";
+export { poolEventLog } from "./pool-event-log.js";
+export { unexpectedErrorLog } from "./unexpected-error-log.js";

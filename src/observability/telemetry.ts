@@ -1,0 +1,102 @@
+import { createContextKey, createContextValues, type ContextValues, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { GatewayMetrics } from "../metrics/index.js";
+import type { Tracing } from "../tracing/index.js";
+import { REQUEST_ID_HEADER } from "./request-id.js";
+import { rpcProtocol } from "./request-protocol.js";
+import { RequestTelemetry, type ArrivedRequest } from "./request-telemetry.js";
+import type { TelemetrySinks } from "./telemetry-sinks.js";
+
+export interface TelemetryOptions {
+  readonly logger: Logger;
+  /** Request log lines carry the prompt messages and each choice's text. Default false. */
+  readonly logPrompts?: boolean;
+  /** Undefined: no metrics. */
+  readonly metrics?: GatewayMetrics | undefined;
+  /** Undefined: no tracing, and no span is ever made. */
+  readonly tracing?: Tracing | undefined;
+}
+
+/** What the telemetry needs of a response: to stamp the request id and learn when it is over. */
+export interface ObservedResponse {
+  setHeader(name: string, value: string): unknown;
+  once(event: "close", listener: () => void): unknown;
+  readonly statusCode: number;
+}
+
+/** Where RPC handlers find their request's telemetry (HandlerContext.values). */
+export const REQUEST_TELEMETRY = createContextKey<RequestTelemetry | undefined>(undefined, { description: "tensorwall request telemetry" });
+
+const byRequest = new WeakMap<object, RequestTelemetry>();
+
+/** The telemetry `Telemetry.observe` started for a request; the REST door finds it here. */
+export function requestTelemetry(req: object): RequestTelemetry | undefined {
+  return byRequest.get(req);
+}
+
+/**
+ * Logs, metrics and traces for every request on the port. `observe` wraps the one request handler:
+ * each request gets its id (answered as `x-request-id` on every response, both doors) and a
+ * RequestTelemetry that the doors, the chat core and the pool report to.
+ */
+export class Telemetry {
+  readonly #sinks: TelemetrySinks;
+
+  constructor(options: TelemetryOptions) {
+    this.#sinks = {
+      logger: options.logger,
+      logPrompts: options.logPrompts ?? false,
+      metrics: options.metrics,
+      tracing: options.tracing,
+    };
+  }
+
+  observe<Req extends ArrivedRequest, Res extends ObservedResponse>(handler: (req: Req, res: Res) => void): (req: Req, res: Res) => void {
+    return (req, res) => {
+      const telemetry = new RequestTelemetry(this.#sinks, req);
+      byRequest.set(req, telemetry);
+      res.setHeader(REQUEST_ID_HEADER, telemetry.id);
+      res.once("close", () => telemetry.responseClosed(res.statusCode));
+      handler(req, res);
+    };
+  }
+
+  /** For connectNodeAdapter's `contextValues`, which Connect calls only for requests it routes. */
+  contextValues(req: ArrivedRequest): ContextValues {
+    const telemetry = byRequest.get(req);
+    const contentType = req.headers["content-type"];
+    telemetry?.rpc(rpcProtocol(contentType));
+    return createContextValues().set(REQUEST_TELEMETRY, telemetry);
+  }
+
+  /**
+   * Tells each RPC's telemetry the error its caller received. Put it first (outermost), so it sees
+   * the Connect error the caller sees.
+   */
+  readonly interceptor: Interceptor = (next) => async (request) => {
+    const telemetry = request.contextValues.get(REQUEST_TELEMETRY);
+    if (telemetry === undefined) return next(request);
+    try {
+      const response = await next(request);
+      if (!response.stream) return response;
+      return { ...response, message: reportStreamError(response.message, telemetry) };
+    } catch (error) {
+      telemetry.failed(error);
+      throw error;
+    }
+  };
+
+  /** Exports the spans still buffered. */
+  async close(): Promise<void> {
+    await this.#sinks.tracing?.shutdown();
+  }
+}
+
+async function* reportStreamError<T>(messages: AsyncIterable<T>, telemetry: RequestTelemetry): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    telemetry.failed(error);
+    throw error;
+  }
+}

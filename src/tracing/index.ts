@@ -1,0 +1,1 @@
+export { otlpTracing, Tracing, type TraceScope, type TracingOptions } from "./tracing.js";
