@@ -1,5 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { Agent, request, type Dispatcher } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import { GatewayError } from "../errors/index.js";
 import { authHeaders } from "./auth-headers.js";
 import { AzureChunkStream } from "./azure-chunk-stream.js";
@@ -59,7 +59,29 @@ export interface RequestTimeouts {
   readonly streamIdleTimeoutMs?: number;
 }
 
+/** Per-request options: timeouts, and what telemetry adds to and learns from the request. */
+export interface RequestOptions extends RequestTimeouts {
+  /**
+   * Extra request headers, such as W3C `traceparent`. They cannot replace the gateway's own
+   * (content type, accept, auth).
+   */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Told of Azure's answer as soon as its headers arrive, error statuses included. */
+  readonly onResponse?: ((meta: UpstreamMeta) => void) | undefined;
+}
+
 type ResponseData = Dispatcher.ResponseData;
+
+/** Where a target's requests go, worked out once per target rather than once per request. */
+interface Destination {
+  /** What it was worked out from; a target changed since is worked out again. */
+  readonly endpointUrl: string;
+  readonly deployment: string;
+  readonly apiVersion: string;
+  readonly origin: string;
+  /** Path and query. */
+  readonly path: string;
+}
 
 // Error bodies are small JSON; reading more would only delay the error.
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -72,6 +94,7 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 export class AzureClient {
   readonly #options: ResolvedOptions;
   readonly #agent: Agent;
+  readonly #destinations = new WeakMap<AzureTarget, Destination>();
 
   constructor(options: AzureClientOptions = {}) {
     const firstByteTimeoutMs = positive("firstByteTimeoutMs", options.firstByteTimeoutMs, 60_000);
@@ -104,9 +127,9 @@ export class AzureClient {
     target: AzureTarget,
     body: JsonObject,
     signal: AbortSignal,
-    timeouts: RequestTimeouts = {},
+    options: RequestOptions = {},
   ): Promise<{ body: JsonObject; meta: UpstreamMeta }> {
-    const response = await this.#send(target, body, signal, "application/json", timeouts);
+    const { response, meta } = await this.#send(target, body, signal, "application/json", options);
     const text = await this.#readBody(response, signal, this.#options.maxResponseBytes);
     let parsed: unknown;
     try {
@@ -119,7 +142,7 @@ export class AzureClient {
     if (!isJsonObject(parsed)) {
       throw new GatewayError("upstream_error", "Azure OpenAI answered with a body that is not a JSON object.");
     }
-    return { body: parsed, meta: upstreamMeta(response.statusCode, response.headers) };
+    return { body: parsed, meta };
   }
 
   /**
@@ -132,10 +155,9 @@ export class AzureClient {
     target: AzureTarget,
     body: JsonObject,
     signal: AbortSignal,
-    timeouts: RequestTimeouts = {},
+    options: RequestOptions = {},
   ): Promise<{ chunks: AsyncIterable<JsonObject>; meta: UpstreamMeta }> {
-    const response = await this.#send(target, body, signal, "text/event-stream", timeouts);
-    const meta = upstreamMeta(response.statusCode, response.headers);
+    const { response, meta } = await this.#send(target, body, signal, "text/event-stream", options);
     const contentType = firstHeader(response.headers, "content-type") ?? "";
     if (!contentType.toLowerCase().startsWith("text/event-stream")) {
       await this.#readBody(response, signal, MAX_ERROR_BODY_BYTES).catch(() => undefined);
@@ -168,32 +190,36 @@ export class AzureClient {
     body: JsonObject,
     signal: AbortSignal,
     accept: string,
-    timeouts: RequestTimeouts,
-  ): Promise<ResponseData> {
+    options: RequestOptions,
+  ): Promise<{ response: ResponseData; meta: UpstreamMeta }> {
     if (signal.aborted) throw canceled(signal);
-    this.#options.endpointAllowlist?.check(target.endpointUrl);
-    const url = chatCompletionsUrl(target);
+    const { origin, path } = this.#destination(target);
     const payload = chatCompletionsBody(target, body);
     const headers = {
+      ...options.headers,
       "content-type": "application/json",
       accept,
       ...(await authHeaders(target.auth, signal)),
     };
     let response: ResponseData;
     try {
-      response = await request(url, {
+      // The agent's own request(): undici's top-level request() would parse the URL again each time.
+      response = await this.#agent.request({
+        origin,
+        path,
         method: "POST",
         headers,
         body: payload,
         signal,
-        dispatcher: this.#agent,
-        headersTimeout: timeouts.firstByteTimeoutMs ?? this.#options.firstByteTimeoutMs,
-        bodyTimeout: timeouts.streamIdleTimeoutMs ?? this.#options.streamIdleTimeoutMs,
+        headersTimeout: options.firstByteTimeoutMs ?? this.#options.firstByteTimeoutMs,
+        bodyTimeout: options.streamIdleTimeoutMs ?? this.#options.streamIdleTimeoutMs,
       });
     } catch (error) {
       throw this.#failure(error, signal, "awaiting_response");
     }
-    if (response.statusCode >= 200 && response.statusCode <= 299) return response;
+    const meta = upstreamMeta(response.statusCode, response.headers);
+    options.onResponse?.(meta);
+    if (response.statusCode >= 200 && response.statusCode <= 299) return { response, meta };
     const errorBody = await this.#readErrorBody(response, signal);
     throw azureResponseError(
       { status: response.statusCode, body: errorBody, headers: response.headers, deployment: target.deployment },
@@ -201,16 +227,41 @@ export class AzureClient {
     );
   }
 
+  /** The target's origin and path; the allowlist (when set) is asked once per target too. */
+  #destination(target: AzureTarget): Destination {
+    const { endpointUrl, deployment, apiVersion } = target;
+    const known = this.#destinations.get(target);
+    if (known !== undefined && known.endpointUrl === endpointUrl && known.deployment === deployment && known.apiVersion === apiVersion) {
+      return known;
+    }
+    this.#options.endpointAllowlist?.check(endpointUrl);
+    const url = new URL(chatCompletionsUrl(target));
+    const destination = { endpointUrl, deployment, apiVersion, origin: url.origin, path: `${url.pathname}${url.search}` };
+    this.#destinations.set(target, destination);
+    return destination;
+  }
+
   async #readBody(response: ResponseData, signal: AbortSignal, maxBytes: number): Promise<string> {
+    const declared = Number(firstHeader(response.headers, "content-length"));
+    if (Number.isSafeInteger(declared) && declared >= 0) {
+      // The length is known, and undici never delivers more than it: read it whole in one go.
+      try {
+        if (declared > maxBytes) throw tooLarge();
+        return await response.body.text();
+      } catch (error) {
+        // Destroying the body aborts the request, rather than reading what will not be used; its
+        // own error event says only that, and must not go unhandled.
+        response.body.on("error", () => {}).destroy();
+        throw this.#failure(error, signal, "reading_body");
+      }
+    }
     const pieces: Buffer[] = [];
     let size = 0;
     try {
       // Leaving this loop early (by throwing) destroys the body, which aborts the request.
       for await (const piece of response.body as AsyncIterable<Buffer>) {
         size += piece.byteLength;
-        if (size > maxBytes) {
-          throw new GatewayError("upstream_error", "Azure OpenAI sent a response larger than the gateway accepts.");
-        }
+        if (size > maxBytes) throw tooLarge();
         pieces.push(piece);
       }
     } catch (error) {
@@ -240,6 +291,10 @@ export class AzureClient {
   #failure(error: unknown, signal: AbortSignal, phase: RequestPhase): GatewayError {
     return signal.aborted ? canceled(signal) : networkError(error, phase);
   }
+}
+
+function tooLarge(): GatewayError {
+  return new GatewayError("upstream_error", "Azure OpenAI sent a response larger than the gateway accepts.");
 }
 
 function canceled(signal: AbortSignal): GatewayError {

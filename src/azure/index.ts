@@ -1,4 +1,4 @@
-export { AzureClient, type AzureClientOptions, type RequestTimeouts } from "./azure-client.js";
+export { AzureClient, type AzureClientOptions, type RequestOptions, type RequestTimeouts } from "./azure-client.js";
 export type { AzureAuth, AzureTarget } from "./azure-target.js";
 export { AZURE_V1_API_VERSION } from "./chat-completions-request.js";
 export {

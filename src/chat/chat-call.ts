@@ -1,6 +1,7 @@
 import { GatewayError } from "../errors/index.js";
 import type { KeyRegistry, Principal } from "../keys/index.js";
 import { readGatewayKey } from "../keys/index.js";
+import type { RequestTelemetry } from "../observability/index.js";
 import type { AzureOverride } from "../pool/index.js";
 
 /** Who is calling and how long they wait: what both doors (REST and RPC) hand the chat core. */
@@ -8,9 +9,13 @@ export interface ChatCall {
   readonly principal: Principal;
   /** Fires when the caller goes away or its deadline passes. */
   readonly signal: AbortSignal;
+  /** The controller behind `signal`, when the door lends it to the pool (UpstreamCall.controller). */
+  readonly controller?: AbortController | undefined;
   readonly override: AzureOverride | undefined;
   /** How long the caller waits, in ms: its RPC deadline or TIMEOUT_HEADER, whichever is sooner. */
   readonly timeoutMs: number | undefined;
+  /** The request's logs, metrics and trace; the door adds it. */
+  readonly telemetry?: RequestTelemetry | undefined;
 }
 
 /** A REST caller's deadline for the whole request, in milliseconds (RPC callers have their own). */

@@ -6,7 +6,9 @@ import type {
   StreamChatCompletionResponse,
 } from "../../gen/tensorwall/v1/chat_pb.js";
 import { ListModelsResponseSchema, ServedBySchema, type ServedBy } from "../../gen/tensorwall/v1/chat_pb.js";
+import { GatewayError } from "../errors/index.js";
 import { authorizeModel } from "../keys/index.js";
+import type { RequestTelemetry } from "../observability/index.js";
 import { chatChunkFromJson, chatRequestToJson, chatResponseFromJson } from "../openai-json/index.js";
 import type { DeploymentPool, ServedBy as PoolServedBy } from "../pool/index.js";
 import { tokenUsageFromMessage, type RequestAccount, type TokenUsage, type UsageAccounting } from "../usage/index.js";
@@ -50,15 +52,19 @@ export class ChatCompletions {
     const account = this.#open(request, call, false);
     try {
       await this.#admit(request, call, account, setHeader);
+      const body = chatRequestToJson(request);
+      call.telemetry?.promptSent(body);
       account.sent();
-      const reply = await this.#pool.complete(request.model, chatRequestToJson(request), call);
+      const reply = await this.#pool.complete(request.model, body, call);
       account.served(reply.servedBy);
       account.firstByte();
+      call.telemetry?.completionReceived(reply.value);
       const response = chatResponseFromJson(reply.value);
       response.servedBy = servedByMessage(reply.servedBy);
       account.succeed(response.usage === undefined ? undefined : tokenUsageFromMessage(response.usage));
       return response;
-    } catch (error) {
+    } catch (thrown) {
+      const error = stoppedBy(call, thrown);
       account.fail(error);
       throw error;
     }
@@ -78,6 +84,7 @@ export class ChatCompletions {
       // Usage is always asked of Azure so the gateway can account for the stream; callers that did
       // not ask for it do not see the extra chunk.
       body.stream_options = { ...(body.stream_options as JsonObject | undefined), include_usage: true };
+      call.telemetry?.promptSent(body);
       account.sent();
       const reply = await this.#pool.openStream(request.model, body, call);
       // The pool answers once the first chunk has arrived.
@@ -85,8 +92,9 @@ export class ChatCompletions {
       account.firstByte();
       const servedBy = servedByMessage(reply.servedBy);
       const callerWantsUsage = request.streamOptions?.includeUsage === true;
-      return { servedBy, chunks: relayChunks(reply.value, servedBy, callerWantsUsage, account) };
-    } catch (error) {
+      return { servedBy, chunks: new RelayedChunks(reply.value, servedBy, callerWantsUsage, account, call) };
+    } catch (thrown) {
+      const error = stoppedBy(call, thrown);
       account.fail(error);
       throw error;
     }
@@ -104,6 +112,7 @@ export class ChatCompletions {
       request,
       streamed,
       callerEndpoint: call.override?.endpointUrl !== undefined,
+      observer: call.telemetry,
     });
   }
 
@@ -116,38 +125,93 @@ export class ChatCompletions {
   }
 }
 
+const DONE: IteratorResult<StreamChatCompletionResponse> = { done: true, value: undefined };
+
 /**
  * Relays Azure's chunks and accounts for the stream when it ends: with the usage of Azure's final
  * chunk (taken before that chunk is hidden from callers who did not ask for usage), as failed if
  * upstream broke off, or as canceled if the caller stopped reading.
+ *
+ * Hand-written rather than an async generator: a chunk costs one `then` on the pool's read, and an
+ * open stream holds this object and nothing else of its own.
  */
-async function* relayChunks(
-  upstream: AsyncIterable<JsonObject>,
-  servedBy: ServedBy,
-  callerWantsUsage: boolean,
-  account: RequestAccount,
-): AsyncGenerator<StreamChatCompletionResponse> {
-  let first = true;
-  let usage: TokenUsage | undefined;
-  try {
-    for await (const json of upstream) {
-      const chunk = chatChunkFromJson(json);
-      if (chunk.usage !== undefined) usage = tokenUsageFromMessage(chunk.usage);
-      for (const choice of chunk.choices) account.streamedText(deltaChars(choice.delta));
-      if (!callerWantsUsage && chunk.usage !== undefined && chunk.choices.length === 0) continue;
-      if (first) {
-        chunk.servedBy = servedBy;
-        first = false;
-      }
-      yield chunk;
+class RelayedChunks implements AsyncIterableIterator<StreamChatCompletionResponse> {
+  readonly #upstream: AsyncIterator<JsonObject>;
+  readonly #callerWantsUsage: boolean;
+  readonly #account: RequestAccount;
+  readonly #call: ChatCall;
+  readonly #capture: RequestTelemetry | undefined;
+  /** Stamped on the first chunk handed out, then dropped. */
+  #servedBy: ServedBy | undefined;
+  #usage: TokenUsage | undefined;
+  #ended = false;
+  readonly #onChunk = (
+    next: IteratorResult<JsonObject>,
+  ): IteratorResult<StreamChatCompletionResponse> | Promise<IteratorResult<StreamChatCompletionResponse>> => {
+    if (this.#ended) return DONE;
+    if (next.done === true) {
+      this.#ended = true;
+      this.#account.succeed(this.#usage);
+      return DONE;
     }
-    account.succeed(usage);
-  } catch (error) {
-    account.fail(error);
+    const chunk = chatChunkFromJson(next.value);
+    if (chunk.usage !== undefined) this.#usage = tokenUsageFromMessage(chunk.usage);
+    const capture = this.#capture;
+    for (const choice of chunk.choices) {
+      this.#account.streamedText(deltaChars(choice.delta));
+      if (capture !== undefined && choice.delta?.content !== undefined) capture.completionDelta(choice.index, choice.delta.content);
+    }
+    if (!this.#callerWantsUsage && chunk.usage !== undefined && chunk.choices.length === 0) return this.next();
+    if (this.#servedBy !== undefined) {
+      chunk.servedBy = this.#servedBy;
+      this.#servedBy = undefined;
+    }
+    return { done: false, value: chunk };
+  };
+  readonly #onFailure = (thrown: unknown): never => {
+    const error = stoppedBy(this.#call, thrown);
+    this.#ended = true;
+    this.#account.fail(error);
     throw error;
-  } finally {
-    // Reached without succeed or fail only when the caller stopped reading; otherwise a no-op.
-    account.cancel();
+  };
+
+  constructor(upstream: AsyncIterable<JsonObject>, servedBy: ServedBy, callerWantsUsage: boolean, account: RequestAccount, call: ChatCall) {
+    this.#upstream = upstream[Symbol.asyncIterator]();
+    this.#servedBy = servedBy;
+    this.#callerWantsUsage = callerWantsUsage;
+    this.#account = account;
+    this.#call = call;
+    this.#capture = call.telemetry?.capturesContent === true ? call.telemetry : undefined;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<StreamChatCompletionResponse>> {
+    if (this.#ended) return Promise.resolve(DONE);
+    return this.#upstream.next().then(this.#onChunk, this.#onFailure);
+  }
+
+  /** The caller stopped reading: the stream is accounted as canceled and Azure's is let go. */
+  async return(): Promise<IteratorResult<StreamChatCompletionResponse>> {
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#account.cancel();
+      await this.#upstream.return?.();
+    }
+    return DONE;
+  }
+
+  /** The door could not deliver (Connect throws its write failure in): the stream fails with it. */
+  async throw(thrown: unknown): Promise<IteratorResult<StreamChatCompletionResponse>> {
+    const error = stoppedBy(this.#call, thrown);
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#account.fail(error);
+      await this.#upstream.return?.();
+    }
+    throw error;
   }
 }
 
@@ -156,6 +220,16 @@ function deltaChars(delta: StreamChatCompletionResponse["choices"][number]["delt
   let chars = (delta.content?.length ?? 0) + (delta.refusal?.length ?? 0);
   for (const call of delta.toolCalls) chars += call.function?.arguments?.length ?? 0;
   return chars;
+}
+
+/**
+ * A request the gateway itself stopped (it is shutting down: the door aborts the call's signal
+ * with a GatewayError) reports that error, not a cancellation the caller never made.
+ */
+function stoppedBy(call: ChatCall, error: unknown): unknown {
+  const reason: unknown = call.signal.reason;
+  const canceled = error instanceof GatewayError && error.code === "request_canceled";
+  return canceled && call.signal.aborted && reason instanceof GatewayError ? reason : error;
 }
 
 function servedByMessage(servedBy: PoolServedBy): ServedBy {

@@ -39,6 +39,48 @@ export interface GatewayConfig {
   readonly upstream: UpstreamTimeouts;
   /** TENSORWALL_ALLOWED_ENDPOINTS: extra patterns for X-Azure-Endpoint, added to the defaults. */
   readonly allowedEndpointPatterns: readonly string[];
+  readonly observability: ObservabilitySettings;
+}
+
+/** Log levels, from the most to the least severe; `silent` logs nothing. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Who may read `GET /metrics`: anyone who can reach the port (`on`, like /healthz), only admin
+ * keys (`admin`), or nobody, with no metrics kept at all (`off`).
+ */
+export const METRICS_ACCESS = ["on", "admin", "off"] as const;
+export type MetricsAccess = (typeof METRICS_ACCESS)[number];
+
+/** Logs, metrics and traces. */
+export interface ObservabilitySettings {
+  /** LOG_LEVEL, default "info". */
+  readonly logLevel: LogLevel;
+  /**
+   * TENSORWALL_LOG_PROMPTS=true: request log lines also carry the prompt messages and each choice's
+   * text. Default false: no prompt or completion text is ever logged.
+   */
+  readonly logPrompts: boolean;
+  /** TENSORWALL_METRICS, default "on". */
+  readonly metrics: MetricsAccess;
+  /** Where spans go over OTLP/HTTP; undefined (the default) starts no tracing at all. */
+  readonly tracing: TracingSettings | undefined;
+}
+
+export interface TracingSettings {
+  /**
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, else OTEL_EXPORTER_OTLP_ENDPOINT with `/v1/traces`
+   * appended (as the OpenTelemetry specification says).
+   */
+  readonly tracesUrl: string;
+  /**
+   * OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS (`name=value,…`, values
+   * URL-encoded): sent with every export, e.g. a collector's token.
+   */
+  readonly headers: Readonly<Record<string, string>>;
+  /** OTEL_SERVICE_NAME, default "tensorwall". */
+  readonly serviceName: string;
 }
 
 /** The endpoint configured by environment: a one-deployment-per-call pool. */

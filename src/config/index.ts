@@ -1,5 +1,15 @@
 export { ConfigError } from "./config-error.js";
-export type { AzureDefaults, GatewayConfig, UpstreamTimeouts } from "./gateway-config.js";
+export {
+  LOG_LEVELS,
+  METRICS_ACCESS,
+  type AzureDefaults,
+  type GatewayConfig,
+  type LogLevel,
+  type MetricsAccess,
+  type ObservabilitySettings,
+  type TracingSettings,
+  type UpstreamTimeouts,
+} from "./gateway-config.js";
 export { loadConfig } from "./load-config.js";
 export {
   DEFAULT_BREAKER_SETTINGS,

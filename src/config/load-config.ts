@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { apiVersion, endpointUrl } from "./azure-endpoint-settings.js";
 import { ConfigError } from "./config-error.js";
-import type { GatewayConfig } from "./gateway-config.js";
+import { LOG_LEVELS, METRICS_ACCESS, type GatewayConfig, type ObservabilitySettings } from "./gateway-config.js";
 import type { PoolConfig } from "./pool-config.js";
 import { readPoolConfigFile } from "./read-pool-config.js";
 
@@ -42,7 +42,79 @@ export function loadConfig(env: Env): GatewayConfig {
     pool: readPool(read, env, azure, upstream),
     upstream,
     allowedEndpointPatterns: list(read("TENSORWALL_ALLOWED_ENDPOINTS")) ?? [],
+    observability: readObservability(read),
   };
+}
+
+function readObservability(read: (name: string) => string | undefined): ObservabilitySettings {
+  return {
+    logLevel: oneOf(read, "LOG_LEVEL", LOG_LEVELS, "info"),
+    logPrompts: oneOf(read, "TENSORWALL_LOG_PROMPTS", ["true", "false"], "false") === "true",
+    metrics: oneOf(read, "TENSORWALL_METRICS", METRICS_ACCESS, "on"),
+    tracing: readTracing(read),
+  };
+}
+
+/** OpenTelemetry's own variables; tracing starts only when an OTLP endpoint is named. */
+function readTracing(read: (name: string) => string | undefined): ObservabilitySettings["tracing"] {
+  if (oneOf(read, "OTEL_SDK_DISABLED", ["true", "false"], "false") === "true") return undefined;
+  if (oneOf(read, "OTEL_TRACES_EXPORTER", ["otlp", "none"], "otlp") === "none") return undefined;
+  const tracesEndpoint = read("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  const endpoint = read("OTEL_EXPORTER_OTLP_ENDPOINT");
+  let tracesUrl: string;
+  if (tracesEndpoint !== undefined) tracesUrl = httpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", tracesEndpoint);
+  else if (endpoint !== undefined) tracesUrl = `${httpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint).replace(/\/$/, "")}/v1/traces`;
+  else return undefined;
+  const headersName = read("OTEL_EXPORTER_OTLP_TRACES_HEADERS") === undefined ? "OTEL_EXPORTER_OTLP_HEADERS" : "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
+  return { tracesUrl, headers: otlpHeaders(headersName, read(headersName)), serviceName: read("OTEL_SERVICE_NAME") ?? "tensorwall" };
+}
+
+/** OpenTelemetry's header list: `name=value` pairs separated by commas, values URL-encoded. */
+function otlpHeaders(name: string, raw: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of raw?.split(",") ?? []) {
+    if (pair.trim() === "") continue;
+    const equals = pair.indexOf("=");
+    const key = pair.slice(0, equals).trim().toLowerCase();
+    let value: string | undefined;
+    try {
+      value = equals > 0 ? decodeURIComponent(pair.slice(equals + 1).trim()) : undefined;
+    } catch {
+      value = undefined;
+    }
+    // The message never repeats a value: it may be a token.
+    if (value === undefined || !/^[\w!#$%&'*+.^`|~-]+$/.test(key) || /[\r\n]/.test(value)) {
+      throw new ConfigError(name, "expected name=value pairs separated by commas, with URL-encoded values");
+    }
+    headers[key] = value;
+  }
+  return headers;
+}
+
+function oneOf<T extends string>(
+  read: (name: string) => string | undefined,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const raw = read(name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  const value = allowed.find((candidate) => candidate === raw);
+  if (value === undefined) throw new ConfigError(name, `expected one of ${allowed.join(", ")}, got "${raw}"`);
+  return value;
+}
+
+function httpUrl(name: string, raw: string): string {
+  let protocol: string;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    throw new ConfigError(name, "expected an http:// or https:// URL such as http://localhost:4318");
+  }
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw new ConfigError(name, `expected an http:// or https:// URL (OTLP over HTTP), got one starting ${protocol}//`);
+  }
+  return raw;
 }
 
 function integer(

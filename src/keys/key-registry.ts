@@ -1,10 +1,11 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { GatewayError } from "../errors/index.js";
-import type { KeyRecord, KeyStore } from "../store/index.js";
+import type { KeyRecord, KeyStore, StoredKey } from "../store/index.js";
 import { assertKeyHashSecret, resolveKeyHashKey } from "./key-hash-key.js";
 import { generateKeySecret, hashKeySecret, isWellFormedKeySecret } from "./key-secret.js";
 import { normalizeNewKeyInput, type NewKeyInput } from "./new-key-input.js";
 import type { Principal } from "./principal.js";
+import { VerifiedKeyCache, type VerifiedKeyCacheOptions } from "./verified-key-cache.js";
 
 export interface KeyRegistryOptions {
   readonly store: KeyStore;
@@ -16,6 +17,8 @@ export interface KeyRegistryOptions {
   readonly hashSecret?: string;
   /** Milliseconds since the epoch, for creation and revocation times. Default Date.now. */
   readonly clock?: () => number;
+  /** Bounds of the cache in front of the store's key lookup. Default: VerifiedKeyCache's. */
+  readonly cache?: VerifiedKeyCacheOptions;
 }
 
 export interface CreatedKey {
@@ -47,11 +50,20 @@ export const DEFAULT_ROTATION_GRACE_MS = 3_600_000;
 /** The longest grace period a rotation may give the previous secret: 30 days. */
 export const MAX_ROTATION_GRACE_MS = 30 * 86_400_000;
 
+/** What the store said about a presented secret that matched a key not revoked. */
+interface VerifiedKey {
+  readonly principal: Principal;
+  readonly matched: StoredKey["matched"];
+  readonly expiresAtMs: number | undefined;
+  readonly previousSecretExpiresAtMs: number | undefined;
+}
+
 /** Issues, lists, revokes and verifies gateway keys. */
 export class KeyRegistry {
   readonly #store: KeyStore;
   readonly #hashSecret: string | undefined;
   readonly #clock: () => number;
+  readonly #verified: VerifiedKeyCache<VerifiedKey>;
   #hashKey: Promise<Buffer> | undefined;
 
   constructor(options: KeyRegistryOptions) {
@@ -60,6 +72,7 @@ export class KeyRegistry {
     this.#store = options.store;
     this.#hashSecret = options.hashSecret;
     this.#clock = options.clock ?? Date.now;
+    this.#verified = new VerifiedKeyCache(options.cache);
   }
 
   async create(input: NewKeyInput): Promise<CreatedKey> {
@@ -139,10 +152,12 @@ export class KeyRegistry {
   }
 
   /**
-   * Who presents this secret. No cache sits in front of the store: with SQLite the lookup is a
-   * local index probe of microseconds, and with PostgreSQL one prepared query, and either way a
-   * revocation (or the end of a rotation's grace period) refuses the very next request on every
-   * replica.
+   * Who presents this secret. The store's answer is cached while the store's key generation stays
+   * the same, for at most a few seconds (VerifiedKeyCache): a revocation or rotation through this
+   * process refuses the very next request, and one made elsewhere as soon as the store hears of it
+   * (PostgreSQL: its notification, see PostgresKeyChanges; another process on the same SQLite file:
+   * within SqliteStore's otherWritersCheckMs). Expiry and the end of a rotation's grace period are
+   * checked against the clock on every request.
    */
   async authenticate(secret: string | undefined): Promise<Principal> {
     if (secret === undefined || secret === "") throw new GatewayError("missing_api_key");
@@ -153,26 +168,24 @@ export class KeyRegistry {
         "The gateway key is malformed: expected 'gw_' followed by 43 base64url characters.",
       );
     }
-    const hash = await this.#hash(secret);
-    const found = await this.#store.findKeyBySecretHash(hash);
-    const matches =
-      found !== undefined &&
-      found.secretHash.byteLength === hash.byteLength &&
-      timingSafeEqual(found.secretHash, hash);
-    // Unknown, revoked and rotated out read the same, so the answer does not reveal which keys once existed.
-    if (!matches || found.record.revokedAtMs !== undefined) {
-      throw new GatewayError("invalid_api_key");
+    // Read before the store is asked, so a change landing meanwhile keeps the answer out of the cache.
+    const generation = this.#store.keyGeneration();
+    const askedAtMs = this.#clock();
+    let verified = generation === undefined ? undefined : this.#verified.get(secret, generation, askedAtMs);
+    if (verified === undefined) {
+      verified = await this.#verify(secret);
+      if (generation !== undefined) this.#verified.set(secret, verified, generation, askedAtMs);
     }
-    const { id, name, role, allowedModels, limits, expiresAtMs, previousSecretExpiresAtMs } = found.record;
     const nowMs = this.#clock();
-    if (found.matched === "previous" && !(previousSecretExpiresAtMs !== undefined && nowMs < previousSecretExpiresAtMs)) {
+    const { previousSecretExpiresAtMs, expiresAtMs } = verified;
+    if (verified.matched === "previous" && !(previousSecretExpiresAtMs !== undefined && nowMs < previousSecretExpiresAtMs)) {
       throw new GatewayError("invalid_api_key");
     }
     // The caller holds the secret, so saying that it expired reveals nothing and saves a support call.
     if (expiresAtMs !== undefined && nowMs >= expiresAtMs) {
       throw new GatewayError("invalid_api_key", "This gateway key has expired.");
     }
-    return { keyId: id, name, role, allowedModels, limits };
+    return verified.principal;
   }
 
   /**
@@ -255,6 +268,27 @@ export class KeyRegistry {
       }
     }
     return highest === 0 ? ENV_ADMIN_KEY_ID : `${ENV_ADMIN_KEY_ID}-${highest + 1}`;
+  }
+
+  /** Asks the store; throws invalid_api_key unless the secret matches a key not revoked. */
+  async #verify(secret: string): Promise<VerifiedKey> {
+    const hash = await this.#hash(secret);
+    const found = await this.#store.findKeyBySecretHash(hash);
+    const matches =
+      found !== undefined &&
+      found.secretHash.byteLength === hash.byteLength &&
+      timingSafeEqual(found.secretHash, hash);
+    // Unknown, revoked and rotated out read the same, so the answer does not reveal which keys once existed.
+    if (!matches || found.record.revokedAtMs !== undefined) {
+      throw new GatewayError("invalid_api_key");
+    }
+    const { id, name, role, allowedModels, limits, expiresAtMs, previousSecretExpiresAtMs } = found.record;
+    return {
+      principal: { keyId: id, name, role, allowedModels, limits },
+      matched: found.matched,
+      expiresAtMs,
+      previousSecretExpiresAtMs,
+    };
   }
 
   async #hash(secret: string): Promise<Buffer> {

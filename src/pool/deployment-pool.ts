@@ -1,7 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { TokenCredential } from "@azure/identity";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AzureClient, EntraCredentialChoice, RequestTimeouts, UpstreamMeta } from "../azure/index.js";
+import type { AzureClient, EntraCredentialChoice, RequestOptions, RequestTimeouts, UpstreamMeta } from "../azure/index.js";
 import {
   DEFAULT_BREAKER_SETTINGS,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -10,6 +10,7 @@ import {
   type UpstreamTimeouts,
 } from "../config/index.js";
 import { GatewayError } from "../errors/index.js";
+import { ObservedAttempts } from "./observed-attempts.js";
 import { PoolRoute } from "./pool-route.js";
 import { PoolRoutes } from "./pool-routes.js";
 import { PooledDeployment, type DeploymentEvent, type DeploymentSnapshot } from "./pooled-deployment.js";
@@ -54,6 +55,12 @@ interface StreamOpening {
 const AZURE_PREFIX = "azure/";
 
 /**
+ * Most model names whose environment route is kept. Callers choose the names, so the cache is
+ * bounded; past it the oldest is dropped, and a dropped name is just rebuilt when it comes back.
+ */
+const MAX_ENVIRONMENT_ROUTES = 256;
+
+/**
  * Sends each chat request to a deployment that can serve it, failing over between deployments and
  * regions until one starts answering (see runWithFailover). The contract both doors rely on: errors
  * are thrown before anything is returned, so a caller has sent nothing to its client yet; a stream
@@ -64,6 +71,8 @@ export class DeploymentPool {
   readonly #resolver: RouteResolver;
   readonly #routes: PoolRoutes | undefined;
   readonly #environmentSettings: RouteSettings;
+  /** The environment endpoint's routes by the model name callers sent, oldest first. */
+  readonly #environmentRoutes = new Map<string, PoolRoute>();
   readonly #env: FailoverEnvironment;
 
   constructor(options: DeploymentPoolOptions) {
@@ -99,14 +108,19 @@ export class DeploymentPool {
   async complete(model: string, body: JsonObject, call: UpstreamCall): Promise<PooledReply<JsonObject>> {
     const route = this.#route(model, call);
     const deadline = this.#deadline(route, call);
+    const observed = call.telemetry === undefined ? undefined : new ObservedAttempts(call.telemetry, route.name);
     try {
       const result = await runWithFailover(
         route,
         deadline,
-        (deployment, signal) => this.#azure.complete(deployment.identity.target, body, signal, timeouts(route)),
+        (deployment, signal) => {
+          const send = (options: RequestOptions) => this.#azure.complete(deployment.identity.target, body, signal, options);
+          return observed === undefined ? send(timeouts(route)) : observed.send(deployment, timeouts(route), send);
+        },
         this.#env,
       );
       result.deployment.ended(result.attempt, "completed", this.#env.clock());
+      observed?.ended("completed");
       return { value: result.value.body, meta: result.value.meta, servedBy: servedBy(route, result) };
     } finally {
       deadline.dispose();
@@ -117,15 +131,19 @@ export class DeploymentPool {
   async openStream(model: string, body: JsonObject, call: UpstreamCall): Promise<PooledReply<AsyncIterable<JsonObject>>> {
     const route = this.#route(model, call);
     const deadline = this.#deadline(route, call);
+    const observed = call.telemetry === undefined ? undefined : new ObservedAttempts(call.telemetry, route.name);
     let result: FailoverResult<StreamOpening>;
     try {
       result = await runWithFailover(
         route,
         deadline,
-        async (deployment, signal): Promise<StreamOpening> => {
-          const reply = await this.#azure.openStream(deployment.identity.target, body, signal, timeouts(route));
-          const rest = reply.chunks[Symbol.asyncIterator]();
-          return { meta: reply.meta, rest, first: await rest.next() };
+        (deployment, signal) => {
+          const send = async (options: RequestOptions): Promise<StreamOpening> => {
+            const reply = await this.#azure.openStream(deployment.identity.target, body, signal, options);
+            const rest = reply.chunks[Symbol.asyncIterator]();
+            return { meta: reply.meta, rest, first: await rest.next() };
+          };
+          return observed === undefined ? send(timeouts(route)) : observed.send(deployment, timeouts(route), send);
         },
         this.#env,
       );
@@ -138,7 +156,10 @@ export class DeploymentPool {
       first: value.first,
       rest: value.rest,
       deadline,
-      onEnd: (ending) => deployment.ended(attempt, ending, this.#env.clock()),
+      onEnd: (ending) => {
+        deployment.ended(attempt, ending, this.#env.clock());
+        observed?.ended(ending);
+      },
     });
     return { value: chunks, meta: value.meta, servedBy: servedBy(route, result) };
   }
@@ -165,6 +186,8 @@ export class DeploymentPool {
 
   #route(model: string, call: UpstreamCall): PoolRoute {
     const routes = this.#routes;
+    if (routes === undefined && call.override === undefined) return this.#environmentRoute(model);
+    // A caller's endpoint or key: a one-off deployment, so nothing about it outlives the call.
     if (routes === undefined || call.override?.endpointUrl !== undefined) {
       return this.#singleAttemptRoute(this.#resolver.resolve(model, call.override));
     }
@@ -180,7 +203,26 @@ export class DeploymentPool {
     return route;
   }
 
-  /** A route of one fresh deployment: the environment's endpoint or the caller's, no shared state. */
+  /**
+   * The environment endpoint's route for a model name, built on first use. Its deployment's state
+   * never holds a call back: once it is not available (cooling down after a 429, or its circuit
+   * opened) it is replaced by a fresh one, so every call is sent, as when each call built its own.
+   */
+  #environmentRoute(model: string): PoolRoute {
+    const cached = this.#environmentRoutes.get(model);
+    if (cached !== undefined && cached.members[0]?.deployment.availability(this.#env.clock()).kind === "available") {
+      return cached;
+    }
+    const route = this.#singleAttemptRoute(this.#resolver.resolve(model, undefined));
+    if (cached === undefined && this.#environmentRoutes.size >= MAX_ENVIRONMENT_ROUTES) {
+      const oldest = this.#environmentRoutes.keys().next();
+      if (oldest.done !== true) this.#environmentRoutes.delete(oldest.value);
+    }
+    this.#environmentRoutes.set(model, route);
+    return route;
+  }
+
+  /** A route of one new deployment: the environment's endpoint or the caller's. */
   #singleAttemptRoute(candidate: Candidate): PoolRoute {
     const deployment = new PooledDeployment(
       {
@@ -200,7 +242,7 @@ export class DeploymentPool {
   #deadline(route: PoolRoute, call: UpstreamCall): RequestDeadline {
     const routeMs = route.settings.timeouts.requestTimeoutMs;
     const timeoutMs = call.timeoutMs === undefined ? routeMs : Math.min(call.timeoutMs, routeMs);
-    return new RequestDeadline(call.signal, timeoutMs, this.#env.clock());
+    return new RequestDeadline(call.signal, timeoutMs, this.#env.clock(), call.controller);
   }
 
   #deployment(id: string): PooledDeployment {

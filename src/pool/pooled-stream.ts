@@ -20,28 +20,43 @@ export interface PooledStreamOptions {
  * for the next read, so a consumer never mistakes it for a complete answer.
  */
 type RelayState =
-  | { readonly kind: "peeked" }
+  | { readonly kind: "peeked"; readonly first: IteratorResult<JsonObject> }
   | { readonly kind: "streaming"; readonly reading: boolean }
   | { readonly kind: "ended"; readonly error: GatewayError | undefined };
 
 const DONE: IteratorResult<JsonObject> = { done: true, value: undefined };
+const READING: RelayState = { kind: "streaming", reading: true };
+const BETWEEN_READS: RelayState = { kind: "streaming", reading: false };
+const ENDED: RelayState = { kind: "ended", error: undefined };
 
 /**
  * A stream past its first chunk, on one deployment: no failover any more. It hands out the peeked
  * chunk, then Azure's. A failure ends it with an error (a stall is upstream_timeout, the deadline
  * passing too), which both doors turn into a clean error event. The deployment learns how the
  * stream ended once: completed, broken by Azure, or abandoned (caller gone, deadline, filter).
+ *
+ * Hand-written rather than an async function or generator: a read is one `then` on Azure's, with
+ * no promise or state object of its own, and an open stream holds nothing it no longer needs.
  */
 export class PooledStream implements AsyncIterableIterator<JsonObject> {
-  readonly #first: IteratorResult<JsonObject>;
   readonly #rest: AsyncIterator<JsonObject>;
   readonly #deadline: RequestDeadline;
   readonly #onEnd: (ending: AnsweredEnding) => void;
   readonly #onAbort = (): void => this.#stopped();
-  #state: RelayState = { kind: "peeked" };
+  readonly #onRead = (next: IteratorResult<JsonObject>): IteratorResult<JsonObject> => {
+    if (next.done === true) this.#end("completed", undefined);
+    else if (this.#state === READING) this.#state = BETWEEN_READS;
+    return next;
+  };
+  readonly #onFailure = (thrown: unknown): never => {
+    const error = this.#explain(thrown);
+    this.#end(blamesDeployment(error) ? "broken" : "abandoned", undefined);
+    throw error;
+  };
+  #state: RelayState;
 
   constructor(options: PooledStreamOptions) {
-    this.#first = options.first;
+    this.#state = { kind: "peeked", first: options.first };
     this.#rest = options.rest;
     this.#deadline = options.deadline;
     this.#onEnd = options.onEnd;
@@ -53,29 +68,20 @@ export class PooledStream implements AsyncIterableIterator<JsonObject> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<JsonObject>> {
+  next(): Promise<IteratorResult<JsonObject>> {
     const state = this.#state;
     if (state.kind === "ended") {
-      if (state.error === undefined) return DONE;
-      this.#state = { kind: "ended", error: undefined };
-      throw state.error;
+      if (state.error === undefined) return Promise.resolve(DONE);
+      this.#state = ENDED;
+      return Promise.reject(state.error);
     }
     if (state.kind === "peeked") {
-      this.#state = { kind: "streaming", reading: false };
-      if (this.#first.done === true) this.#end("completed", undefined);
-      return this.#first;
+      this.#state = BETWEEN_READS;
+      if (state.first.done === true) this.#end("completed", undefined);
+      return Promise.resolve(state.first);
     }
-    this.#state = { kind: "streaming", reading: true };
-    try {
-      const next = await this.#rest.next();
-      if (next.done === true) this.#end("completed", undefined);
-      else if (this.#state.kind === "streaming") this.#state = { kind: "streaming", reading: false };
-      return next;
-    } catch (thrown) {
-      const error = this.#explain(thrown);
-      this.#end(blamesDeployment(error) ? "broken" : "abandoned", undefined);
-      throw error;
-    }
+    this.#state = READING;
+    return this.#rest.next().then(this.#onRead, this.#onFailure);
   }
 
   /** The consumer stopped early: the rest of the answer is not wanted. */
@@ -93,7 +99,7 @@ export class PooledStream implements AsyncIterableIterator<JsonObject> {
    */
   #stopped(): void {
     const state = this.#state;
-    if (state.kind === "ended" || (state.kind === "streaming" && state.reading)) return;
+    if (state.kind === "ended" || state === READING) return;
     this.#end("abandoned", this.#deadline.stopError(undefined));
     void this.#rest.return?.();
   }
@@ -107,7 +113,7 @@ export class PooledStream implements AsyncIterableIterator<JsonObject> {
 
   #end(ending: AnsweredEnding, error: GatewayError | undefined): void {
     if (this.#state.kind === "ended") return;
-    this.#state = { kind: "ended", error };
+    this.#state = error === undefined ? ENDED : { kind: "ended", error };
     this.#deadline.signal.removeEventListener("abort", this.#onAbort);
     this.#deadline.dispose();
     this.#onEnd(ending);

@@ -1,5 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { AdminService } from "../../gen/tensorwall/v1/admin_pb.js";
@@ -9,11 +11,16 @@ import { AzureClient, EndpointAllowlist, type EntraCredentialChoice } from "../a
 import { createRestBridge } from "../bridge/openai/index.js";
 import { ChatCompletions, createChatService } from "../chat/index.js";
 import type { GatewayConfig } from "../config/index.js";
+import { GatewayError } from "../errors/index.js";
 import { combineReadinessChecks, createHealthService, HealthRegistry, storeReadiness } from "../health/index.js";
 import { KeyRegistry } from "../keys/index.js";
+import { createLogger, flushLogger, poolEventLog, unexpectedErrorLog } from "../logging/index.js";
+import { GatewayMetrics, metricsEndpoint } from "../metrics/index.js";
+import { Telemetry } from "../observability/index.js";
 import { DeploymentPool, RouteResolver, type DeploymentEvent } from "../pool/index.js";
 import { registerServerReflection } from "../reflection/index.js";
 import { openLimitCounters, openStore } from "../store/index.js";
+import { otlpTracing, type Tracing } from "../tracing/index.js";
 import { deploymentPriceOverrides, KeyGovernor, Pricing, routeCandidates, UsageAccounting, UsageLedger } from "../usage/index.js";
 import { gatewayErrorInterceptor } from "./gateway-error-interceptor.js";
 import { OnePortServer } from "./one-port-server.js";
@@ -21,9 +28,19 @@ import { OnePortServer } from "./one-port-server.js";
 export interface GatewayOptions {
   /** Milliseconds since the epoch; tests inject their own. */
   readonly clock?: () => number;
-  /** Receives errors the gateway did not expect. Default: one JSON line on stderr. */
+  /**
+   * The one logger: a line per request, pool events, unexpected errors. Default: JSON lines on
+   * stdout at LOG_LEVEL, flushed by close().
+   */
+  readonly logger?: Logger;
+  /** Tracing instead of what OTEL_EXPORTER_OTLP_ENDPOINT configures (tests export to memory). close() shuts it down. */
+  readonly tracing?: Tracing;
+  /** Receives errors the gateway did not expect. Default: an error line in the log. */
   readonly onUnexpectedError?: (error: unknown) => void;
-  /** Told of circuit transitions and cooldowns of configured deployments. Default: one JSON line on stdout. */
+  /**
+   * Told of circuit transitions and cooldowns of configured deployments. Default: a line in the
+   * log. Metrics count them either way.
+   */
   readonly onPoolEvent?: (deploymentId: string, event: DeploymentEvent) => void;
   /** The Entra ID credential behind managed_identity / default_credential endpoints. Default: @azure/identity's. */
   readonly entraCredential?: (choice: EntraCredentialChoice) => TokenCredential;
@@ -34,16 +51,41 @@ export interface Gateway {
   /** The admin key generated on this start, if one had to be; it is shown once and never stored plain. */
   readonly generatedAdminKey: string | undefined;
   listen(port: number, host: string): Promise<AddressInfo>;
-  /** Stops accepting, lets in-flight requests finish within the grace period, then releases everything. */
+  /**
+   * Stops accepting, lets in-flight requests finish within the grace period, ends the rest with the
+   * shutdown error, writes the usage ledger, then releases everything.
+   */
   close(): Promise<void>;
 }
 
 /** How long close() waits for streams cut off by the shutdown to finish their accounts. */
 const ACCOUNTING_DRAIN_MS = 1000;
 
+/**
+ * After the grace period, how long requests get to send the shutdown error before their
+ * connections are cut.
+ */
+const LAST_WORD_MS = 1000;
+
+/** What requests still running when the grace period ends answer: 503, which clients retry elsewhere. */
+const SHUTTING_DOWN = new GatewayError("upstream_unavailable", "The gateway is shutting down; retry the request.");
+
 export async function buildGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
-  const onUnexpectedError = options.onUnexpectedError ?? logUnexpectedError;
+  const { observability } = config;
+  const logger = options.logger ?? createLogger({ level: observability.logLevel });
+  const onUnexpectedError = options.onUnexpectedError ?? unexpectedErrorLog(logger);
+  const onPoolEvent = options.onPoolEvent ?? poolEventLog(logger);
   const clock = options.clock ?? Date.now;
+  const metrics: GatewayMetrics | undefined = observability.metrics === "off"
+    ? undefined
+    : new GatewayMetrics({
+        // Read at scrape time; both exist by the time anything can scrape.
+        deployments: () => pool.listDeployments(),
+        inFlightRequests: (): number => server.inFlightRequests,
+        clock,
+      });
+  const tracing = options.tracing ?? (observability.tracing === undefined ? undefined : otlpTracing(observability.tracing));
+  const telemetry = new Telemetry({ logger, logPrompts: observability.logPrompts, metrics, tracing });
   const store = await openStore({ databaseUrl: config.databaseUrl, databasePath: config.databasePath, clock, onIdleError: onUnexpectedError });
   const counters = await openLimitCounters(config.redisUrl);
   const keys = new KeyRegistry({ store, hashSecret: config.keyHashSecret, clock });
@@ -55,7 +97,10 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     resolver: new RouteResolver(config.azure, allowlist),
     config: config.pool,
     upstream: config.upstream,
-    onEvent: options.onPoolEvent ?? logPoolEvent,
+    onEvent: (deploymentId, event) => {
+      metrics?.deploymentEvent(deploymentId, event);
+      onPoolEvent(deploymentId, event);
+    },
     ...(options.clock !== undefined && { clock: options.clock }),
     ...(options.entraCredential !== undefined && { credentialFor: options.entraCredential }),
   });
@@ -77,6 +122,9 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     { onCheckError: onUnexpectedError },
   );
 
+  const shutdown = new AbortController();
+  // Every request in flight listens for it: that is one listener per request, not a leak.
+  setMaxListeners(Infinity, shutdown.signal);
   const handler = connectNodeAdapter({
     routes: (router) => {
       router.service(ChatService, createChatService(chat, keys));
@@ -84,11 +132,22 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
       router.service(Health, createHealthService(health));
       registerServerReflection(router);
     },
-    fallback: createRestBridge({ chat, keys, maxRequestBytes: config.maxRequestBytes, onUnexpectedError, readiness }),
-    interceptors: [gatewayErrorInterceptor(onUnexpectedError)],
+    fallback: createRestBridge({
+      chat,
+      keys,
+      maxRequestBytes: config.maxRequestBytes,
+      onUnexpectedError,
+      readiness,
+      metrics: metrics === undefined || observability.metrics === "off" ? undefined : metricsEndpoint(metrics, observability.metrics, keys),
+      shutdownSignal: shutdown.signal,
+    }),
+    contextValues: (req) => telemetry.contextValues(req),
+    // The telemetry's first, so it sees the error each caller receives.
+    interceptors: [telemetry.interceptor, gatewayErrorInterceptor(onUnexpectedError)],
     readMaxBytes: config.maxRequestBytes,
+    shutdownSignal: shutdown.signal,
   });
-  const server = new OnePortServer(handler, { tls: config.tls });
+  const server: OnePortServer = new OnePortServer(telemetry.observe(handler), { tls: config.tls });
 
   return {
     generatedAdminKey: generatedSecret,
@@ -96,25 +155,18 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
     async close() {
       // First, so health watchers and /readyz say NOT_SERVING while in-flight requests finish.
       health.shutDown();
-      await server.close(config.shutdownGraceMs);
+      // Requests still running when the grace period ends are told to stop and answer the shutdown
+      // error (a stream as its last event); connections still open after that are cut.
+      const stopWaiting = setTimeout(() => shutdown.abort(SHUTTING_DOWN), config.shutdownGraceMs);
+      await server.close(config.shutdownGraceMs + LAST_WORD_MS);
+      clearTimeout(stopWaiting);
       await azure.close();
       // Every finished request reaches the ledger before the stores close.
       await accounting.close(ACCOUNTING_DRAIN_MS);
       await counters.close();
       await store.close();
+      await telemetry.close();
+      if (options.logger === undefined) await flushLogger(logger);
     },
   };
-}
-
-function logUnexpectedError(error: unknown): void {
-  const detail = error instanceof Error ? error.stack ?? error.message : String(error);
-  process.stderr.write(`${JSON.stringify({ level: "error", time: new Date().toISOString(), msg: "unexpected error", error: detail })}\n`);
-}
-
-function logPoolEvent(deploymentId: string, event: DeploymentEvent): void {
-  const fields = event.type === "circuit"
-    ? { msg: `circuit ${event.to}`, ...("reason" in event && { reason: event.reason }) }
-    : { msg: "cooldown", until: new Date(event.untilMs).toISOString() };
-  const line = { level: "info", time: new Date(event.atMs).toISOString(), deployment: deploymentId, ...fields };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
 }

@@ -22,10 +22,27 @@ export function gatewayErrorInterceptor(onUnexpectedError: (error: unknown) => v
   };
 }
 
-async function* convertStreamErrors<T>(messages: AsyncIterable<T>, convert: (error: unknown) => ConnectError): AsyncIterable<T> {
-  try {
-    yield* messages;
-  } catch (error) {
-    throw convert(error);
-  }
+/**
+ * The messages of a server stream, with a failure converted as it passes. A wrapper rather than an
+ * async generator: a message costs one `then`, and an open stream holds no suspended generator.
+ */
+function convertStreamErrors<T>(messages: AsyncIterable<T>, convert: (error: unknown) => ConnectError): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const iterator = messages[Symbol.asyncIterator]();
+      const rethrow = (error: unknown): never => {
+        throw convert(error);
+      };
+      return {
+        next: () => iterator.next().then(undefined, rethrow),
+        // Connect throws a write failure into the stream; the stream ends on it as a generator's would.
+        throw: async (error?: unknown) => {
+          if (iterator.throw !== undefined) return iterator.throw(error).then(undefined, rethrow);
+          await iterator.return?.();
+          return rethrow(error);
+        },
+        return: async (value?: unknown) => (await iterator.return?.(value)) ?? { done: true, value: undefined },
+      };
+    },
+  };
 }

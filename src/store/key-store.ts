@@ -48,5 +48,13 @@ export interface KeyStore {
    * afterwards. Two processes initialising the same setting at once thus agree on one value.
    */
   setSettingIfAbsent(name: string, value: string): Promise<string>;
+  /**
+   * A number that grows whenever a gateway key may have changed, by this process or by another one
+   * sharing the store, or undefined while such changes cannot be followed. An answer of
+   * findKeyBySecretHash stays true while this stays the same, so a cache can keep it until then.
+   * A write through this store moves it before the write resolves; a write elsewhere as soon as
+   * the store can tell (see each store). Synchronous and cheap: it is read on every request.
+   */
+  keyGeneration(): number | undefined;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { KeyRecord } from "./key-record.js";
 import type { KeyStore, ListKeysOptions, StoredKey } from "./key-store.js";
 import { MIGRATIONS } from "./migrations.js";
 import { parseAllowedModels, parseKeyRole } from "./parse-key-columns.js";
+import { PostgresKeyChanges, NOTIFY_CHANGED_KEYS } from "./postgres-key-changes.js";
 import { runPostgresMigrations } from "./postgres-migrations.js";
 import { usageGroupFromRow, usageQuerySql } from "./usage-query-sql.js";
 import type { LedgerStore, UsageGroup, UsageQuery, UsageRecord } from "./usage-record.js";
@@ -13,7 +14,10 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** Used to stamp applied migrations. Default Date.now. */
   readonly clock?: () => number;
-  /** Told of errors on idle pooled connections (a restarted server, say); the pool replaces them. */
+  /**
+   * Told of errors on idle pooled connections (a restarted server, say), which the pool replaces,
+   * and on the connection that follows key changes, which reconnects.
+   */
   readonly onIdleError?: (error: Error) => void;
 }
 
@@ -60,13 +64,16 @@ const INSERT_USAGE = {
 
 /**
  * Keys, settings and the usage ledger in PostgreSQL (DATABASE_URL), for several replicas sharing
- * one database. The schema is whatever the connection's search_path selects.
+ * one database. The schema is whatever the connection's search_path selects. Key writes notify the
+ * other replicas (see PostgresKeyChanges), which is what keyGeneration() follows.
  */
 export class PostgresStore implements KeyStore, LedgerStore {
   readonly #pool: pg.Pool;
+  readonly #keyChanges: PostgresKeyChanges;
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, keyChanges: PostgresKeyChanges) {
     this.#pool = pool;
+    this.#keyChanges = keyChanges;
   }
 
   /** Connects and applies pending migrations; rejects (and closes the pool) if either fails. */
@@ -84,7 +91,10 @@ export class PostgresStore implements KeyStore, LedgerStore {
       await pool.end();
       throw error;
     }
-    return new PostgresStore(pool);
+    const keyChanges = await PostgresKeyChanges.start(connectionString, {
+      ...(options.onIdleError !== undefined && { onError: options.onIdleError }),
+    });
+    return new PostgresStore(pool, keyChanges);
   }
 
   async insertKey(record: KeyRecord, secretHash: Uint8Array): Promise<void> {
@@ -126,10 +136,12 @@ export class PostgresStore implements KeyStore, LedgerStore {
   }
 
   async revokeKey(id: string, revokedAtMs: number): Promise<KeyRecord | undefined> {
-    await this.#pool.query("UPDATE gateway_keys SET revoked_at_ms = $1 WHERE id = $2 AND revoked_at_ms IS NULL", [
-      revokedAtMs,
-      id,
-    ]);
+    const { rowCount } = await this.#pool.query(
+      `WITH changed AS (UPDATE gateway_keys SET revoked_at_ms = $1 WHERE id = $2 AND revoked_at_ms IS NULL RETURNING id)
+       ${NOTIFY_CHANGED_KEYS}`,
+      [revokedAtMs, id],
+    );
+    if ((rowCount ?? 0) > 0) this.#keyChanges.changedHere();
     return this.getKey(id);
   }
 
@@ -138,14 +150,18 @@ export class PostgresStore implements KeyStore, LedgerStore {
     newSecretHash: Uint8Array,
     previousSecretExpiresAtMs: number | undefined,
   ): Promise<KeyRecord | undefined> {
-    await this.#pool.query(
-      `UPDATE gateway_keys SET
-         previous_secret_hash = CASE WHEN $3::bigint IS NULL THEN NULL ELSE secret_hash END,
-         previous_secret_expires_at_ms = $3::bigint,
-         secret_hash = $2
-       WHERE id = $1 AND revoked_at_ms IS NULL`,
+    const { rowCount } = await this.#pool.query(
+      `WITH changed AS (
+         UPDATE gateway_keys SET
+           previous_secret_hash = CASE WHEN $3::bigint IS NULL THEN NULL ELSE secret_hash END,
+           previous_secret_expires_at_ms = $3::bigint,
+           secret_hash = $2
+         WHERE id = $1 AND revoked_at_ms IS NULL
+         RETURNING id)
+       ${NOTIFY_CHANGED_KEYS}`,
       [id, toBuffer(newSecretHash), previousSecretExpiresAtMs ?? null],
     );
+    if ((rowCount ?? 0) > 0) this.#keyChanges.changedHere();
     return this.getKey(id);
   }
 
@@ -169,6 +185,10 @@ export class PostgresStore implements KeyStore, LedgerStore {
     const stored = await this.getSetting(name);
     if (stored === undefined) throw new Error(`Setting '${name}' vanished while being written.`);
     return stored;
+  }
+
+  keyGeneration(): number | undefined {
+    return this.#keyChanges.generation();
   }
 
   async insertUsage(records: readonly UsageRecord[]): Promise<void> {
@@ -207,6 +227,7 @@ export class PostgresStore implements KeyStore, LedgerStore {
   }
 
   async close(): Promise<void> {
+    await this.#keyChanges.close();
     if (!this.#pool.ended) await this.#pool.end();
   }
 }

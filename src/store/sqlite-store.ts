@@ -16,8 +16,13 @@ export interface SqliteStoreOptions {
    * milliseconds. Default 5000.
    */
   readonly busyTimeoutMs?: number;
-  /** Used to stamp applied migrations. Default Date.now. */
+  /** Used to stamp applied migrations, and to space the checks below. Default Date.now. */
   readonly clock?: () => number;
+  /**
+   * How often keyGeneration() looks for key changes by other connections to the same file (another
+   * process), in milliseconds; changes through this store are seen at once. Default 250.
+   */
+  readonly otherWritersCheckMs?: number;
 }
 
 interface KeyRow {
@@ -39,6 +44,7 @@ interface MatchedKeyRow extends KeyRow {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_OTHER_WRITERS_CHECK_MS = 250;
 
 const KEY_COLUMNS =
   "id, name, role, allowed_models, limits, secret_hash, created_at_ms, revoked_at_ms, expires_at_ms, previous_secret_expires_at_ms";
@@ -65,9 +71,23 @@ const USAGE_COLUMNS = [
   "attempts",
 ] as const;
 
-/** The default store: one SQLite file in WAL mode, so reads never wait for a writer. */
+/**
+ * The default store: one SQLite file in WAL mode, so reads never wait for a writer.
+ *
+ * keyGeneration() follows this store's own key writes at once, and other connections' writes (a
+ * second process on the same file) through `PRAGMA data_version`, which SQLite changes whenever
+ * another connection commits. On a WAL file that check takes the WAL's read lock, about as dear as
+ * the key lookup a cache saves, so it runs at most every otherWritersCheckMs rather than on every
+ * request. Other connections' ledger writes change it too, which only costs a cache fresh lookups.
+ */
 export class SqliteStore implements KeyStore, LedgerStore {
   readonly #db: Database.Database;
+  readonly #clock: () => number;
+  readonly #otherWritersCheckMs: number;
+  readonly #dataVersion: Database.Statement<[], number>;
+  #seenDataVersion: number;
+  #dataVersionCheckedAtMs: number;
+  #keyGeneration = 0;
   readonly #insertKey: Database.Statement<[Record<string, unknown>]>;
   readonly #findByHash: Database.Statement<[{ hash: Buffer }], MatchedKeyRow>;
   readonly #getKey: Database.Statement<[string], KeyRow>;
@@ -101,6 +121,11 @@ export class SqliteStore implements KeyStore, LedgerStore {
       throw error;
     }
     this.#db = db;
+    this.#clock = options.clock ?? Date.now;
+    this.#otherWritersCheckMs = options.otherWritersCheckMs ?? DEFAULT_OTHER_WRITERS_CHECK_MS;
+    this.#dataVersion = db.prepare("PRAGMA data_version").pluck() as Database.Statement<[], number>;
+    this.#seenDataVersion = this.#dataVersion.get()!;
+    this.#dataVersionCheckedAtMs = this.#clock();
 
     this.#insertKey = db.prepare(
       `INSERT INTO gateway_keys (id, name, role, allowed_models, limits, secret_hash, created_at_ms, revoked_at_ms, expires_at_ms)
@@ -178,7 +203,7 @@ export class SqliteStore implements KeyStore, LedgerStore {
   }
 
   async revokeKey(id: string, revokedAtMs: number): Promise<KeyRecord | undefined> {
-    this.#revoke.run(revokedAtMs, id);
+    if (this.#revoke.run(revokedAtMs, id).changes > 0) this.#keyGeneration += 1;
     return this.getKey(id);
   }
 
@@ -187,7 +212,8 @@ export class SqliteStore implements KeyStore, LedgerStore {
     newSecretHash: Uint8Array,
     previousSecretExpiresAtMs: number | undefined,
   ): Promise<KeyRecord | undefined> {
-    this.#rotate.run({ id, new_hash: toBuffer(newSecretHash), previous_expires_at_ms: previousSecretExpiresAtMs ?? null });
+    const { changes } = this.#rotate.run({ id, new_hash: toBuffer(newSecretHash), previous_expires_at_ms: previousSecretExpiresAtMs ?? null });
+    if (changes > 0) this.#keyGeneration += 1;
     return this.getKey(id);
   }
 
@@ -204,6 +230,21 @@ export class SqliteStore implements KeyStore, LedgerStore {
     const stored = this.#getSetting.get(name);
     if (stored === undefined) throw new Error(`Setting '${name}' vanished while being written.`);
     return stored;
+  }
+
+  keyGeneration(): number {
+    const nowMs = this.#clock();
+    const sinceMs = nowMs - this.#dataVersionCheckedAtMs;
+    // A clock that went back checks too, rather than waiting for it to catch up.
+    if (sinceMs >= this.#otherWritersCheckMs || sinceMs < 0) {
+      this.#dataVersionCheckedAtMs = nowMs;
+      const dataVersion = this.#dataVersion.get()!;
+      if (dataVersion !== this.#seenDataVersion) {
+        this.#seenDataVersion = dataVersion;
+        this.#keyGeneration += 1;
+      }
+    }
+    return this.#keyGeneration;
   }
 
   async insertUsage(records: readonly UsageRecord[]): Promise<void> {

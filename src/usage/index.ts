@@ -1,3 +1,4 @@
+export type { AccountObserver } from "./account-observer.js";
 export { budgetPeriodAt, type PeriodBounds } from "./budget-period.js";
 export { BUILT_IN_PRICES } from "./built-in-prices.js";
 export { deploymentPriceOverrides, type RoutesWithPricing } from "./deployment-price-overrides.js";

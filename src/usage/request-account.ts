@@ -4,6 +4,7 @@ import { toGatewayError } from "../errors/index.js";
 import type { Principal } from "../keys/index.js";
 import type { ServedBy } from "../pool/index.js";
 import type { UsageRecord } from "../store/index.js";
+import type { AccountObserver } from "./account-observer.js";
 import type { AdmissionDecision, Admission, KeyGovernor, RequestEstimate } from "./key-governor.js";
 import { ceilingPrice } from "./model-price.js";
 import type { PricedDeployment, Pricing } from "./pricing.js";
@@ -23,6 +24,8 @@ export interface AccountedRequest {
   readonly streamed: boolean;
   /** The caller sent X-Azure-Endpoint. */
   readonly callerEndpoint: boolean;
+  /** Told of the account's record too, for logs and metrics. */
+  readonly observer?: AccountObserver | undefined;
 }
 
 /** What every account of one gateway shares. */
@@ -49,6 +52,7 @@ export class RequestAccount {
   readonly #request: CreateChatCompletionRequest;
   readonly #streamed: boolean;
   readonly #callerEndpoint: boolean;
+  readonly #observer: AccountObserver | undefined;
   readonly #startedAtMs: number;
   #estimate: TokenEstimate | undefined;
   #admission: Admission | undefined;
@@ -64,7 +68,9 @@ export class RequestAccount {
     this.#request = arrived.request;
     this.#streamed = arrived.streamed;
     this.#callerEndpoint = arrived.callerEndpoint;
+    this.#observer = arrived.observer;
     this.#startedAtMs = services.clock();
+    this.#observer?.accountOpened();
   }
 
   async admit(): Promise<AdmissionDecision> {
@@ -114,7 +120,7 @@ export class RequestAccount {
     const price = servedBy === undefined ? undefined : this.#services.pricing.priceOf(servedBy);
     const costNanoUsd = price === undefined ? 0n : costOf(usage, price);
     const nowMs = this.#services.clock();
-    this.#services.record({
+    const record: UsageRecord = {
       requestId: this.requestId,
       startedAtMs: this.#startedAtMs,
       keyId: this.#principal.keyId,
@@ -134,11 +140,13 @@ export class RequestAccount {
       latencyMs: nowMs - this.#startedAtMs,
       ttfbMs: this.#firstByteAtMs === undefined ? undefined : this.#firstByteAtMs - this.#startedAtMs,
       attempts: servedBy?.attempts ?? (this.#sent ? 1 : 0),
-    });
+    };
+    this.#services.record(record);
     if (this.#admission !== undefined) {
       this.#services.governor.settle(this.#admission, { tokens: usage.promptTokens + usage.completionTokens, costNanoUsd });
     }
     this.#services.finished();
+    this.#observer?.accountRecorded(record);
   }
 
   #tokenEstimate(): TokenEstimate {

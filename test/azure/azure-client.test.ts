@@ -1,4 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -56,6 +57,23 @@ async function drain(chunks: AsyncIterable<JsonObject>): Promise<{ received: Jso
     return { received, error };
   }
   return { received, error: undefined };
+}
+
+/** An Azure stand-in that answers every request 200 with `pieces` written one by one: chunked, no content-length. */
+async function chunkedAzure(pieces: readonly string[]): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json" });
+      for (const piece of pieces) res.write(piece);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 function contentOf(chunks: readonly JsonObject[]): string {
@@ -176,6 +194,34 @@ describe("AzureClient.complete", () => {
   it("refuses a response larger than maxResponseBytes", async () => {
     fake.behave("gpt-4o", { kind: "normal", content: "x".repeat(5_000) });
     await failure(newClient({ maxResponseBytes: 2_000 }).complete(target(), hello, never()), "upstream_error");
+  });
+
+  it("reads a chunked body without a content-length whole", async () => {
+    const azure = await chunkedAzure(['{"object":"chat.com', 'pletion","choices":[]}']);
+    try {
+      const { body } = await newClient().complete(target({ endpointUrl: azure.url }), hello, never());
+      expect(body).toEqual({ object: "chat.completion", choices: [] });
+    } finally {
+      await azure.close();
+    }
+  });
+
+  it("refuses a chunked body that grows past maxResponseBytes", async () => {
+    const azure = await chunkedAzure(['{"padding":"', "x".repeat(1_500), "x".repeat(1_500), '"}']);
+    try {
+      await failure(newClient({ maxResponseBytes: 2_000 }).complete(target({ endpointUrl: azure.url }), hello, never()), "upstream_error");
+    } finally {
+      await azure.close();
+    }
+  });
+
+  it("sends a target that changed since its last request where it now points", async () => {
+    const reused = target();
+    const azure = newClient();
+    await azure.complete(reused, hello, never());
+    reused.deployment = "gpt-4o-mini";
+    await azure.complete(reused, hello, never());
+    expect(fake.requests.map((request) => request.deployment)).toEqual(["gpt-4o", "gpt-4o-mini"]);
   });
 
   it("times out with upstream_timeout when Azure never answers, and drops the connection", async () => {

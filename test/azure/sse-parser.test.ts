@@ -1,5 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SseParser } from "../../src/azure/index.js";
 import { GatewayError } from "../../src/errors/index.js";
 
@@ -80,6 +80,37 @@ describe("SseParser", () => {
     parser.push("\n");
     expect(parser.read()).toEqual({ n: 1 });
     expect(parser.finished).toBe(false);
+  });
+
+  it("parses only as far as the event it hands out, leaving the rest of the piece for later reads", () => {
+    const parser = new SseParser();
+    parser.push('data: {"n":1}\n\ndata: {"n":2}\n\ndata: {"n":3}\n\n');
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      expect(parser.read()).toEqual({ n: 1 });
+      expect(parse).toHaveBeenCalledTimes(1);
+      expect(parser.read()).toEqual({ n: 2 });
+      expect(parse).toHaveBeenCalledTimes(2);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it("reads nothing more, and loses nothing, when read again before the next piece arrives", () => {
+    const parser = new SseParser();
+    parser.push('data: {"n":1}\r\n\r\ndata: {"n"');
+    expect(parser.read()).toEqual({ n: 1 });
+    expect(parser.read()).toBeUndefined();
+    expect(parser.read()).toBeUndefined();
+    parser.push(':2}\r\n\r\ndata: {"n":3}\r\n\r\n');
+    expect(parser.read()).toEqual({ n: 2 });
+    expect(parser.read()).toEqual({ n: 3 });
+    expect(parser.read()).toBeUndefined();
+    expect(parser.read()).toBeUndefined();
+    parser.push('data: {"n":4}\r\n\r\ndata: [DONE]\r\n\r\n');
+    expect(parser.read()).toEqual({ n: 4 });
+    expect(parser.read()).toBeUndefined();
+    expect(parser.finished).toBe(true);
   });
 
   it("joins multi-line data with newlines", () => {

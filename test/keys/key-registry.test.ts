@@ -18,20 +18,31 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   throw new Error("expected a GatewayError");
 }
 
-/** Counts store calls, to show which paths never reach the store. */
-function countingStore(inner: KeyStore): { store: KeyStore; calls: () => number } {
-  let calls = 0;
+/** Counts store calls (all, or of one method), to show which paths never reach the store. */
+function countingStore(inner: KeyStore): { store: KeyStore; calls: (method?: keyof KeyStore) => number } {
+  const calls: string[] = [];
   const store = new Proxy(inner, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
-        calls += 1;
+        calls.push(String(property));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
   });
-  return { store, calls: () => calls };
+  return { store, calls: (method) => calls.filter((name) => method === undefined || name === method).length };
+}
+
+/** A store whose changes cannot be followed, as PostgreSQL's while its listening connection is down. */
+function unfollowableStore(inner: KeyStore): KeyStore {
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === "keyGeneration") return () => undefined;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 describe("KeyRegistry", () => {
@@ -150,6 +161,97 @@ describe("KeyRegistry", () => {
       await registry.authenticate(secret);
       await registry.revoke(record.id);
       await expect(codeOf(registry.authenticate(secret))).resolves.toBe("invalid_api_key");
+    });
+
+    it("answers a key it verified again from memory, without asking the store", async () => {
+      const { store, calls } = countingStore(openStore());
+      const registry = new KeyRegistry({ store, clock });
+      const { record, secret } = await registry.create({ name: "busy" });
+      for (let i = 0; i < 3; i++) await expect(registry.authenticate(secret)).resolves.toMatchObject({ keyId: record.id });
+      expect(calls("findKeyBySecretHash")).toBe(1);
+    });
+
+    it("asks the store again once a remembered answer is older than the cache allows", async () => {
+      const { store, calls } = countingStore(openStore());
+      const registry = new KeyRegistry({ store, clock, cache: { maxAgeMs: 1_000 } });
+      const { secret } = await registry.create({ name: "aging" });
+      await registry.authenticate(secret);
+      nowMs += 999;
+      await registry.authenticate(secret);
+      expect(calls("findKeyBySecretHash")).toBe(1);
+      nowMs += 1;
+      await registry.authenticate(secret);
+      expect(calls("findKeyBySecretHash")).toBe(2);
+    });
+
+    it("asks the store every time while the store cannot follow changes", async () => {
+      const { store, calls } = countingStore(unfollowableStore(openStore()));
+      const registry = new KeyRegistry({ store, clock });
+      const { secret } = await registry.create({ name: "uncached" });
+      await registry.authenticate(secret);
+      await registry.authenticate(secret);
+      expect(calls("findKeyBySecretHash")).toBe(2);
+    });
+
+    it("never remembers a secret that did not authenticate", async () => {
+      const { store, calls } = countingStore(openStore());
+      const registry = new KeyRegistry({ store, clock });
+      const unknown = `gw_${"B".repeat(43)}`;
+      await expect(codeOf(registry.authenticate(unknown))).resolves.toBe("invalid_api_key");
+      await expect(codeOf(registry.authenticate(unknown))).resolves.toBe("invalid_api_key");
+      expect(calls("findKeyBySecretHash")).toBe(2);
+    });
+
+    it("refuses a key revoked while its lookup was under way on the call after", async () => {
+      const inner = openStore();
+      let holdNextLookup = false;
+      let arrived!: () => void;
+      const lookupArrived = new Promise<void>((resolve) => (arrived = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const store = new Proxy(inner, {
+        get(target, property, receiver) {
+          if (property === "findKeyBySecretHash") {
+            // Answers as the store stood when asked, but only once the test lets it.
+            return async (hash: Uint8Array) => {
+              const found = await target.findKeyBySecretHash(hash);
+              if (holdNextLookup) {
+                holdNextLookup = false;
+                arrived();
+                await released;
+              }
+              return found;
+            };
+          }
+          const value: unknown = Reflect.get(target, property, receiver);
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const registry = new KeyRegistry({ store, clock });
+      const { record, secret } = await registry.create({ name: "racing" });
+      holdNextLookup = true;
+      const inFlight = registry.authenticate(secret);
+      await lookupArrived;
+      await registry.revoke(record.id);
+      release();
+      // The lookup began before the revocation, so its answer stands; it must not be remembered.
+      await expect(inFlight).resolves.toMatchObject({ keyId: record.id });
+      await expect(codeOf(registry.authenticate(secret))).resolves.toBe("invalid_api_key");
+    });
+
+    it("refuses a key revoked by another process on the same SQLite file once that store looks", async () => {
+      const path = join(dir, "shared.db");
+      const storeOptions = { clock, otherWritersCheckMs: 250 };
+      const here = new SqliteStore(path, storeOptions);
+      const there = new SqliteStore(path, storeOptions);
+      stores.push(here, there);
+      const registryHere = new KeyRegistry({ store: here, clock });
+      const registryThere = new KeyRegistry({ store: there, clock });
+      const { record, secret } = await registryThere.create({ name: "shared" });
+      await expect(registryHere.authenticate(secret)).resolves.toMatchObject({ keyId: record.id });
+      await registryThere.revoke(record.id);
+      nowMs += 250;
+      await expect(codeOf(registryHere.authenticate(secret))).resolves.toBe("invalid_api_key");
     });
 
     it("never puts the secret in the error message", async () => {

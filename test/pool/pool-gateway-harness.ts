@@ -85,6 +85,8 @@ export async function startPoolGateway(options: PoolGatewayOptions = {}): Promis
     TENSORWALL_ADMIN_KEY: adminKey,
     TENSORWALL_CONFIG: configFile,
     TENSORWALL_SHUTDOWN_GRACE_MS: "200",
+    // Request log lines would flood the test output; test/observability reads them from its own logger.
+    LOG_LEVEL: "silent",
     AZURE_KEY_EAST: EAST_KEY,
     AZURE_KEY_WEST: WEST_KEY,
   });

@@ -26,6 +26,28 @@ describe("SqliteStore", () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
+    it("sees another connection's key change within otherWritersCheckMs, and its own at once", async () => {
+      let nowMs = 1_000;
+      const path = join(dir, "shared.db");
+      const here = new SqliteStore(path, { clock: () => nowMs, otherWritersCheckMs: 250 });
+      const there = new SqliteStore(path, { clock: () => nowMs, otherWritersCheckMs: 250 });
+      open.push(here, there);
+      await there.insertKey(keyRecord(), hashA);
+      nowMs += 250;
+      const before = here.keyGeneration();
+      await there.revokeKey("key_a", 2_000);
+      nowMs += 249;
+      expect(here.keyGeneration()).toBe(before);
+      nowMs += 1;
+      const seen = here.keyGeneration();
+      expect(seen).toBeGreaterThan(before);
+      await here.rotateKeySecret("key_a", hashA, undefined);
+      expect(here.keyGeneration()).toBe(seen);
+      await there.insertKey(keyRecord({ id: "key_b" }), new Uint8Array(32).fill(9));
+      await here.revokeKey("key_b", 3_000);
+      expect(here.keyGeneration()).toBeGreaterThan(seen);
+    });
+
     it("creates missing parent directories for the database file", async () => {
       const path = join(dir, "nested", "deeper", "gateway.db");
       const store = openStore(path);

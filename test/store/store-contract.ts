@@ -154,6 +154,20 @@ function storeContract(open: () => Promise<ContractStore>): void {
       expect(await store.findKeyBySecretHash(hashB)).toBeUndefined();
     });
 
+    it("moves its key generation forward when a key is revoked or rotated through it, not on lookups", async () => {
+      await store.insertKey(keyRecord(), hashA);
+      const start = store.keyGeneration();
+      expect(start).toEqual(expect.any(Number));
+      await store.findKeyBySecretHash(hashA);
+      await store.getKey("key_a");
+      expect(store.keyGeneration()).toBe(start);
+      await store.rotateKeySecret("key_a", hashB, 7_000);
+      const rotated = store.keyGeneration()!;
+      expect(rotated).toBeGreaterThan(start!);
+      await store.revokeKey("key_a", 8_000);
+      expect(store.keyGeneration()).toBeGreaterThan(rotated);
+    });
+
     it("overwrites a setting with setSetting but not with setSettingIfAbsent", async () => {
       expect(await store.getSetting("k")).toBeUndefined();
       expect(await store.setSettingIfAbsent("k", "first")).toBe("first");

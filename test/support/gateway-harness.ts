@@ -45,6 +45,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     AZURE_OPENAI_API_KEY: FAKE_AZURE_KEY,
     AZURE_OPENAI_REGION: "eastus",
     TENSORWALL_SHUTDOWN_GRACE_MS: "200",
+    // Request log lines would flood the test output; test/observability reads them from its own logger.
+    LOG_LEVEL: "silent",
     ...options.env,
   });
   const gateway = await buildGateway(config, { onUnexpectedError: (error) => unexpectedErrors.push(error) });

@@ -1,9 +1,11 @@
 import type { OutgoingHttpHeaders } from "node:http";
-import { chatCallFromHeaders, servedByHeaderEntries, type ChatCall, type ChatCompletions } from "../../chat/index.js";
+import { chatCallFromHeaders, servedByHeaderEntries, type ChatCall, type ChatCompletions, type ChatStream } from "../../chat/index.js";
 import { dashboardReply, isDashboardPath } from "../../dashboard/index.js";
 import { GatewayError, toGatewayError } from "../../errors/index.js";
 import type { ReadinessCheck } from "../../health/index.js";
 import type { KeyRegistry } from "../../keys/index.js";
+import type { MetricsEndpoint } from "../../metrics/index.js";
+import { requestTelemetry, UNMATCHED_ROUTE } from "../../observability/index.js";
 import { chatChunkToJson, chatRequestFromJson, chatResponseToJson } from "../../openai-json/index.js";
 import type { ServedBy } from "../../../gen/tensorwall/v1/chat_pb.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
@@ -21,6 +23,13 @@ export interface RestBridgeOptions {
   readonly onUnexpectedError: (error: unknown) => void;
   /** Answers `GET /readyz`. */
   readonly readiness: ReadinessCheck;
+  /** Answers `GET /metrics`; undefined when metrics are off (the path is then not found). */
+  readonly metrics?: MetricsEndpoint | undefined;
+  /**
+   * Fires when the gateway stops waiting for in-flight requests at shutdown, with the error they
+   * end with (a stream gets it as its last event).
+   */
+  readonly shutdownSignal?: AbortSignal | undefined;
 }
 
 export type RestHandler = (req: HttpRequest, res: HttpResponse) => void;
@@ -33,7 +42,7 @@ const DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
  */
 export function createRestBridge(options: RestBridgeOptions): RestHandler {
   return (req, res) => {
-    void route(options, req, res).catch((error: unknown) => fail(options, res, error));
+    void route(options, req, res).catch((error: unknown) => fail(options, req, res, error));
   };
 }
 
@@ -45,6 +54,7 @@ async function route(options: RestBridgeOptions, req: HttpRequest, res: HttpResp
   }
   const deploymentMatch = DEPLOYMENT_PATH.exec(path);
   if (deploymentMatch) {
+    requestTelemetry(req)?.routed("/openai/deployments/{deployment}/chat/completions");
     requireMethod(req, "POST");
     return chatCompletions(options, req, res, decodeDeployment(deploymentMatch[1]!));
   }
@@ -60,6 +70,13 @@ async function route(options: RestBridgeOptions, req: HttpRequest, res: HttpResp
     requireMethod(req, "GET");
     return ready(options, res);
   }
+  if (path === "/metrics" && options.metrics !== undefined) {
+    requireMethod(req, "GET");
+    const reply = await options.metrics((name) => headerValue(req, name));
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body);
+    return;
+  }
   if (isDashboardPath(path)) {
     requireMethod(req, "GET");
     const reply = await dashboardReply(path, options.keys, (name) => headerValue(req, name));
@@ -67,6 +84,7 @@ async function route(options: RestBridgeOptions, req: HttpRequest, res: HttpResp
     res.end(reply.body);
     return;
   }
+  requestTelemetry(req)?.routed(UNMATCHED_ROUTE);
   throw new GatewayError("not_found", `No route for ${req.method ?? "GET"} ${path}.`);
 }
 
@@ -76,11 +94,20 @@ async function chatCompletions(
   res: HttpResponse,
   deploymentFromPath: string | undefined,
 ): Promise<void> {
+  // Aborted when the caller goes away, or with the shutdown's error when the gateway stops waiting,
+  // or by the pool when the request's deadline passes.
   const abort = new AbortController();
+  let callerLeft = false;
+  const { shutdownSignal } = options;
+  const onShutdown = (): void => abort.abort(shutdownSignal?.reason);
+  shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
   res.on("close", () => {
-    if (!res.writableFinished) abort.abort();
+    shutdownSignal?.removeEventListener("abort", onShutdown);
+    if (res.writableFinished) return;
+    callerLeft = true;
+    abort.abort();
   });
-  const call = await callFor(options, req, abort.signal);
+  const call = await callFor(options, req, abort);
   const json = await readJsonBody(req, options.maxRequestBytes);
   if (deploymentFromPath !== undefined && isObject(json)) {
     // Azure's own path names the deployment in the URL; a model in the body is ignored, as Azure does.
@@ -91,32 +118,37 @@ async function chatCompletions(
     // Rate-limit headers are set on the response now; writeHead (of the answer or an error) merges them.
     const response = await options.chat.create(request, call, (name, value) => res.setHeader(name, value));
     const body = JSON.stringify(chatResponseToJson(response));
-    res.writeHead(200, {
-      ...servedByHeaders(response.servedBy),
-      "content-type": "application/json",
-      "content-length": Buffer.byteLength(body),
-    });
+    const headers = servedByHeaders(response.servedBy);
+    headers["content-type"] = "application/json";
+    headers["content-length"] = Buffer.byteLength(body);
+    res.writeHead(200, headers);
     res.end(body);
     return;
   }
   const opened = await options.chat.openStream(request, call, (name, value) => res.setHeader(name, value));
+  // Returned, not awaited: this frame (with the request body) is not held for the stream's life.
+  return relayStream(options, res, opened, () => callerLeft);
+}
+
+/** Writes an open stream's chunks as server-sent events, ending with [DONE] or a clean error event. */
+async function relayStream(options: RestBridgeOptions, res: HttpResponse, opened: ChatStream, callerLeft: () => boolean): Promise<void> {
   const sse = new SseWriter(res, servedByHeaders(opened.servedBy));
   try {
     for await (const chunk of opened.chunks) {
       const written = sse.send(chatChunkToJson(chunk));
       if (written) await written;
-      if (abort.signal.aborted) return;
+      if (callerLeft()) return;
     }
     sse.done();
   } catch (error) {
-    if (abort.signal.aborted) return;
+    if (callerLeft()) return;
     const gatewayError = reportIfUnexpected(options, error);
     sse.fail(openAiErrorJson(gatewayError));
   }
 }
 
 async function listModels(options: RestBridgeOptions, req: HttpRequest, res: HttpResponse): Promise<void> {
-  await callFor(options, req, new AbortController().signal);
+  await callFor(options, req, new AbortController());
   const models = options.chat.listModels().models.map((model) => ({
     id: model.id,
     object: "model",
@@ -146,12 +178,16 @@ async function ready(options: RestBridgeOptions, res: HttpResponse): Promise<voi
   res.end(body);
 }
 
-function callFor(options: RestBridgeOptions, req: HttpRequest, signal: AbortSignal): Promise<ChatCall> {
-  return chatCallFromHeaders(options.keys, (name) => headerValue(req, name), signal);
+/** `abort` serves this request alone, so the pool may abort it at the deadline (UpstreamCall.controller). */
+async function callFor(options: RestBridgeOptions, req: HttpRequest, abort: AbortController): Promise<ChatCall> {
+  const call = await chatCallFromHeaders(options.keys, (name) => headerValue(req, name), abort.signal);
+  return { ...call, controller: abort, telemetry: requestTelemetry(req) };
 }
 
-function fail(options: RestBridgeOptions, res: HttpResponse, error: unknown): void {
-  writeErrorResponse(res, reportIfUnexpected(options, error));
+function fail(options: RestBridgeOptions, req: HttpRequest, res: HttpResponse, error: unknown): void {
+  const gatewayError = reportIfUnexpected(options, error);
+  requestTelemetry(req)?.failed(gatewayError);
+  writeErrorResponse(res, gatewayError);
 }
 
 function reportIfUnexpected(options: RestBridgeOptions, error: unknown): GatewayError {
@@ -166,8 +202,11 @@ function requireMethod(req: HttpRequest, method: string): void {
   }
 }
 
+/** A new headers object, which the caller may add to. */
 function servedByHeaders(servedBy: ServedBy | undefined): OutgoingHttpHeaders {
-  return servedBy === undefined ? {} : Object.fromEntries(servedByHeaderEntries(servedBy));
+  const headers: OutgoingHttpHeaders = {};
+  if (servedBy !== undefined) for (const [name, value] of servedByHeaderEntries(servedBy)) headers[name] = value;
+  return headers;
 }
 
 function headerValue(req: HttpRequest, name: string): string | undefined {
