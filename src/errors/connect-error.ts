@@ -16,6 +16,9 @@ export const RETRY_AFTER_MS_HEADER = "retry-after-ms";
 export function toConnectError(thrown: unknown): ConnectError {
   if (thrown instanceof ConnectError) return thrown;
   const error = toGatewayError(thrown);
+  // A call ended by its own deadline or by its caller: Connect put its verdict (DeadlineExceeded or
+  // Canceled) on the handler's signal, and our error carries that reason as its cause.
+  if (error.code === "request_canceled" && error.cause instanceof ConnectError) return error.cause;
   const metadata = new Headers({ [ERROR_CODE_HEADER]: error.code });
   if (error.param !== undefined) metadata.set(ERROR_PARAM_HEADER, error.param);
   if (error.retryAfterMs !== undefined) metadata.set(RETRY_AFTER_MS_HEADER, String(Math.ceil(error.retryAfterMs)));

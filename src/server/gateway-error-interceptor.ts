@@ -8,11 +8,7 @@ import { toConnectError, toGatewayError } from "../errors/index.js";
  */
 export function gatewayErrorInterceptor(onUnexpectedError: (error: unknown) => void): Interceptor {
   const convert = (error: unknown): ConnectError => {
-    const gatewayError = toGatewayError(error);
-    // A call ended by its own deadline or by its caller: Connect put its verdict (DeadlineExceeded or
-    // Canceled) on the handler's signal, and our error carries that reason as its cause.
-    if (gatewayError.code === "request_canceled" && gatewayError.cause instanceof ConnectError) return gatewayError.cause;
-    if (!(error instanceof ConnectError) && gatewayError.code === "internal_error") onUnexpectedError(error);
+    if (!(error instanceof ConnectError) && toGatewayError(error).code === "internal_error") onUnexpectedError(error);
     return toConnectError(error);
   };
   return (next) => async (request) => {
