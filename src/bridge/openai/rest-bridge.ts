@@ -41,12 +41,28 @@ const DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
  * chat core the RPC door uses.
  */
 export function createRestBridge(options: RestBridgeOptions): RestHandler {
+  const inFlight = new Set<AbortController>();
+  const { shutdownSignal } = options;
+  shutdownSignal?.addEventListener("abort", () => {
+    for (const abort of inFlight) abort.abort(shutdownSignal.reason);
+  }, { once: true });
+  const bridge: Bridge = { ...options, inFlight };
   return (req, res) => {
-    void route(options, req, res).catch((error: unknown) => fail(options, req, res, error));
+    void route(bridge, req, res).catch((error: unknown) => fail(bridge, req, res, error));
   };
 }
 
-async function route(options: RestBridgeOptions, req: HttpRequest, res: HttpResponse): Promise<void> {
+/** The options, and the chat requests being answered. */
+interface Bridge extends RestBridgeOptions {
+  /**
+   * The controller of each chat request in flight, which shutdown aborts. One listener on the
+   * shutdown signal for them all: EventTarget finds a listener by walking all of them, so one per
+   * request would cost each request time in proportion to how many are open.
+   */
+  readonly inFlight: Set<AbortController>;
+}
+
+async function route(options: Bridge, req: HttpRequest, res: HttpResponse): Promise<void> {
   const path = pathOf(req.url ?? "/");
   if (path === "/v1/chat/completions" || path === "/openai/v1/chat/completions") {
     requireMethod(req, "POST");
@@ -89,7 +105,7 @@ async function route(options: RestBridgeOptions, req: HttpRequest, res: HttpResp
 }
 
 async function chatCompletions(
-  options: RestBridgeOptions,
+  options: Bridge,
   req: HttpRequest,
   res: HttpResponse,
   deploymentFromPath: string | undefined,
@@ -98,11 +114,9 @@ async function chatCompletions(
   // or by the pool when the request's deadline passes.
   const abort = new AbortController();
   let callerLeft = false;
-  const { shutdownSignal } = options;
-  const onShutdown = (): void => abort.abort(shutdownSignal?.reason);
-  shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
+  options.inFlight.add(abort);
   res.on("close", () => {
-    shutdownSignal?.removeEventListener("abort", onShutdown);
+    options.inFlight.delete(abort);
     if (res.writableFinished) return;
     callerLeft = true;
     abort.abort();
