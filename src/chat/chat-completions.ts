@@ -5,7 +5,7 @@ import type {
   ListModelsResponse,
   StreamChatCompletionResponse,
 } from "../../gen/tensorwall/v1/chat_pb.js";
-import { ListModelsResponseSchema, ServedBySchema, type ServedBy } from "../../gen/tensorwall/v1/chat_pb.js";
+import { ListModelsResponseSchema, type ServedBy } from "../../gen/tensorwall/v1/chat_pb.js";
 import { GatewayError } from "../errors/index.js";
 import { authorizeModel } from "../keys/index.js";
 import type { RequestTelemetry } from "../observability/index.js";
@@ -232,6 +232,15 @@ function stoppedBy(call: ChatCall, error: unknown): unknown {
   return canceled && call.signal.aborted && reason instanceof GatewayError ? reason : error;
 }
 
+/** A literal of every field, as the openai-json readers build messages: create() walks the schema each time. */
 function servedByMessage(servedBy: PoolServedBy): ServedBy {
-  return create(ServedBySchema, servedBy);
+  return {
+    $typeName: "tensorwall.v1.ServedBy",
+    route: servedBy.route,
+    deployment: servedBy.deployment,
+    endpoint: servedBy.endpoint,
+    region: servedBy.region,
+    attempts: servedBy.attempts,
+    model: servedBy.model,
+  };
 }

@@ -36,9 +36,9 @@ export class AttemptTelemetry implements ObservedAttempt {
   ) {
     this.#sinks = sinks;
     this.target = target;
-    const url = URL.canParse(target.endpointUrl) ? new URL(target.endpointUrl) : undefined;
-    this.serverAddress = url?.hostname ?? "";
-    this.serverPort = url === undefined ? 0 : url.port !== "" ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+    const server = serverOf(target.endpointUrl);
+    this.serverAddress = server.address;
+    this.serverPort = server.port;
     if (sinks.tracing === undefined || traceParent === undefined) {
       this.headers = forwardedTrace;
       return;
@@ -93,4 +93,29 @@ export class AttemptTelemetry implements ObservedAttempt {
     this.#sinks.metrics?.attemptEnded({ deployment: this.target.deploymentId, region: this.target.region, outcome });
     this.#span?.end();
   }
+}
+
+interface Server {
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * Parsed endpoints, as every attempt at one endpoint would parse it again (several µs each). Caller
+ * endpoints (X-Azure-Endpoint) make this unbounded in principle, so it starts over past a bound.
+ */
+const servers = new Map<string, Server>();
+const MAX_SERVERS = 1_000;
+
+function serverOf(endpointUrl: string): Server {
+  let server = servers.get(endpointUrl);
+  if (server !== undefined) return server;
+  const url = URL.canParse(endpointUrl) ? new URL(endpointUrl) : undefined;
+  server = {
+    address: url?.hostname ?? "",
+    port: url === undefined ? 0 : url.port !== "" ? Number(url.port) : url.protocol === "http:" ? 80 : 443,
+  };
+  if (servers.size >= MAX_SERVERS) servers.clear();
+  servers.set(endpointUrl, server);
+  return server;
 }
