@@ -8,7 +8,12 @@
  *   npm run bench -- --rev=HEAD    measures a commit's src/ and gen/ rather than the working tree's
  *
  * Every process is separate: the fake, the bare proxy, the gateway and each load generator run in
- * their own Node process, so none of them shares an event loop with another.
+ * their own Node process, so none of them shares an event loop with another. They do share the
+ * CPUs, so each load generator is as cheap per request as it can be while still checking every
+ * reply: autocannon for HTTP/1.1, and for Connect and gRPC a loop of calls framed by hand on one
+ * HTTP/2 session (children/load-rpc.ts), because connect-node's own client spends nearly as much
+ * CPU per call as the gateway. One extra leg, at 64 concurrent, goes through connect-node's client to
+ * show what a typical Connect client costs ("client CPU µs/req").
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -23,6 +28,7 @@ import { BenchChild } from "./lib/bench-child.js";
 import { benchPlan, type BenchPlan } from "./lib/bench-plan.js";
 import type { BenchResults, OpenStreamsLeg, StreamLeg, StreamPath, UnaryLeg, UnaryPath } from "./lib/bench-results.js";
 import { compileBench, type BenchBuild } from "./lib/compile-bench.js";
+import { COMPLETION_CONTENT } from "./lib/fast-fake-replies.js";
 import type { HeldGroupReport } from "./lib/held-streams.js";
 import type { LoadResult } from "./lib/leg-result.js";
 import { summarizeProfile, type ProfileSummary } from "./lib/profile-summary.js";
@@ -84,7 +90,7 @@ async function checkPath(label: string, target: string, headers: Record<string, 
   const response = await fetch(target, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: chatRequestJson(MODEL, false) });
   const text = await response.text();
   const content = (JSON.parse(text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
-  if (response.status !== 200 || content !== "Hello from gpt-4o") throw new Error(`${label} answered ${response.status}: ${text.slice(0, 300)}`);
+  if (response.status !== 200 || content !== COMPLETION_CONTENT) throw new Error(`${label} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
 /** Runs `load` and charges the CPU the middle process (gateway or proxy) and the fake spent to it. */
@@ -128,8 +134,12 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
       { url: target, headers: { "content-type": "application/json", ...headers }, body: chatRequestJson(MODEL, false), connections, durationMs } satisfies Http1Job,
       callTimeoutMs(durationMs),
     );
-  const rpcJob = (protocol: RpcJob["protocol"], stream: boolean) => (concurrency: number, durationMs: number) =>
-    rpc.call<LoadResult>("run", { baseUrl: gatewayUrl, protocol, key: p.key, model: MODEL, concurrency, durationMs, stream } satisfies RpcJob, callTimeoutMs(durationMs));
+  const rpcJob = (protocol: RpcJob["protocol"], stream: boolean, client: RpcJob["client"] = "lean") => (concurrency: number, durationMs: number) =>
+    rpc.call<LoadResult>(
+      "run",
+      { baseUrl: gatewayUrl, protocol, client, key: p.key, model: MODEL, concurrency, durationMs, stream } satisfies RpcJob,
+      callTimeoutMs(durationMs),
+    );
   const sseJob = (origin: string, path: string, headers: Record<string, string>) => (concurrency: number, durationMs: number) =>
     sse.call<LoadResult>(
       "run",
@@ -138,12 +148,14 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
     );
 
   type Load = (concurrency: number, durationMs: number) => Promise<LoadResult>;
-  const unaryPaths: [UnaryPath, Load, BenchChild | undefined][] = [
+  // A fourth element, where there is one: the only concurrency that path is measured at.
+  const unaryPaths: [UnaryPath, Load, BenchChild | undefined, number?][] = [
     ["direct", http1Job(`${fakeUrl}${AZURE_PATH}`, { "api-key": AZURE_KEY }), undefined],
     ["bare proxy", http1Job(`${url(proxy)}/v1/chat/completions`, {}), proxy],
     ["REST bridge", http1Job(`${gatewayUrl}/v1/chat/completions`, auth), gateway],
     ["Connect binary h2", rpcJob("connect", false), gateway],
     ["gRPC", rpcJob("grpc", false), gateway],
+    ["Connect binary h2 (connect-node client)", rpcJob("connect", false, "connect-node"), gateway, 64],
   ];
   const streamPaths: [StreamPath, Load, BenchChild | undefined][] = [
     ["direct", sseJob(fakeUrl, AZURE_PATH, { "api-key": AZURE_KEY }), undefined],
@@ -157,7 +169,8 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
   const unary: UnaryLeg[] = [];
   for (const concurrency of plan.unaryConcurrencies) {
     const legs: Omit<UnaryLeg, "ratioToDirect" | "ratioToProxy">[] = [];
-    for (const [path, load, mid] of unaryPaths) {
+    for (const [path, load, mid, onlyAt] of unaryPaths) {
+      if (onlyAt !== undefined && onlyAt !== concurrency) continue;
       const leg = { path, concurrency, ...(await measured(() => load(concurrency, plan.legMs), mid, p.fake)) };
       log(`${path} c=${concurrency}: ${leg.result.rps.toFixed(0)} req/s, p50 ${leg.result.latency.p50Ms.toFixed(3)} ms, ${leg.result.errors} errors`);
       legs.push(leg);
@@ -273,7 +286,7 @@ async function runProfiles(plan: BenchPlan, p: Processes): Promise<string> {
   const restUnary: Load = (baseUrl, durationMs) =>
     http1.call("run", { url: `${baseUrl}/v1/chat/completions`, headers: restHeaders, body: chatRequestJson(MODEL, false), connections: concurrency, durationMs } satisfies Http1Job, durationMs + 60_000);
   const rpcLoad = (stream: boolean): Load => (baseUrl, durationMs) =>
-    rpc.call("run", { baseUrl, protocol: "connect", key: p.key, model: MODEL, concurrency, durationMs, stream } satisfies RpcJob, durationMs + 60_000);
+    rpc.call("run", { baseUrl, protocol: "connect", client: "lean", key: p.key, model: MODEL, concurrency, durationMs, stream } satisfies RpcJob, durationMs + 60_000);
   const restStream: Load = (baseUrl, durationMs) =>
     sse.call("run", { origin: baseUrl, path: "/v1/chat/completions", headers: restHeaders, body: chatRequestJson(MODEL, true), concurrency, durationMs } satisfies SseJob, durationMs + 60_000);
   const legs: [name: string, load: Load, server: "gateway" | "bare-proxy"][] = [

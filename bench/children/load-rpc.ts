@@ -1,15 +1,22 @@
 /**
- * HTTP/2 load generator: N workers in a loop over one Connect or gRPC client (one HTTP/2 session,
- * as a typical service would hold), each timing its own calls.
+ * HTTP/2 load generator: N workers in a loop over one HTTP/2 session (as a typical service would
+ * hold one), each timing its own calls. The main Connect and gRPC legs use lean calls, framed by
+ * hand over node:http2 (lean-rpc-call.ts), because connect-node's client costs nearly as much CPU
+ * per call as the gateway does, and the two share the machine's cores; one reference leg still loads
+ * the gateway through connect-node's client, to show what a typical Connect client costs.
  */
+import { connect } from "node:http2";
+import { COMPLETION_CONTENT, STREAM_EVENTS } from "../lib/fast-fake-replies.js";
+import { leanRpcCall, type RpcCall } from "../lib/lean-rpc-call.js";
 import { ErrorSamples, cpuMicrosSince, summarize, type LoadResult } from "../lib/leg-result.js";
 import { serveParent } from "../lib/parent-channel.js";
-import { STREAM_EVENTS } from "../lib/fast-fake-replies.js";
 import { chatRequestMessage, rpcClient, type RpcProtocol } from "../lib/rpc-clients.js";
 
 export interface RpcJob {
   readonly baseUrl: string;
   readonly protocol: RpcProtocol;
+  /** Lean hand-framed calls, or connect-node's client (the reference leg). */
+  readonly client: "lean" | "connect-node";
   readonly key: string;
   readonly model: string;
   readonly concurrency: number;
@@ -18,37 +25,46 @@ export interface RpcJob {
   readonly stream: boolean;
 }
 
-const EXPECTED_CONTENT = "Hello from gpt-4o";
+/** Calls of one leg, all on one HTTP/2 session, and how to close it. */
+interface RpcCaller {
+  readonly call: RpcCall;
+  close(): void;
+}
 
-async function run(job: RpcJob): Promise<LoadResult> {
+function leanCaller(job: RpcJob, errors: ErrorSamples): RpcCaller {
+  const session = connect(job.baseUrl);
+  // A failed session fails each call on it too; this keeps its own error from crashing the process.
+  session.on("error", (error) => errors.add(error));
+  return { call: leanRpcCall(session, job.protocol, job.stream, job.key, job.model), close: () => session.destroy() };
+}
+
+function connectNodeCaller(job: RpcJob): RpcCaller {
   const client = rpcClient(job.baseUrl, job.protocol);
   const headers = { authorization: `Bearer ${job.key}` };
   const request = chatRequestMessage(job.model, job.stream);
+  const unary = async (): Promise<number> => {
+    const response = await client.chat.createChatCompletion(request, { headers });
+    if (response.choices[0]?.message?.content !== COMPLETION_CONTENT) throw new Error("unexpected response content");
+    return performance.now();
+  };
+  const stream = async (): Promise<number> => {
+    let firstMessageAt = 0;
+    let count = 0;
+    for await (const _chunk of client.chat.streamChatCompletion({ request }, { headers })) {
+      if (count === 0) firstMessageAt = performance.now();
+      count += 1;
+    }
+    if (count !== STREAM_EVENTS) throw new Error(`stream ended after ${count} of ${STREAM_EVENTS} chunks`);
+    return firstMessageAt;
+  };
+  return { call: job.stream ? stream : unary, close: () => client.close() };
+}
+
+async function run(job: RpcJob): Promise<LoadResult> {
   const latencies: number[] = [];
   const firstEvents: number[] = [];
   const errors = new ErrorSamples();
-
-  const unary = async (): Promise<void> => {
-    const startedAt = performance.now();
-    const response = await client.chat.createChatCompletion(request, { headers });
-    const took = performance.now() - startedAt;
-    if (response.choices[0]?.message?.content !== EXPECTED_CONTENT) throw new Error("unexpected response content");
-    latencies.push(took);
-  };
-  const stream = async (): Promise<void> => {
-    const startedAt = performance.now();
-    let first = 0;
-    let count = 0;
-    for await (const _chunk of client.chat.streamChatCompletion({ request }, { headers })) {
-      if (count === 0) first = performance.now() - startedAt;
-      count += 1;
-    }
-    const took = performance.now() - startedAt;
-    if (count !== STREAM_EVENTS) throw new Error(`stream ended after ${count} of ${STREAM_EVENTS} chunks`);
-    firstEvents.push(first);
-    latencies.push(took);
-  };
-  const call = job.stream ? stream : unary;
+  const caller = job.client === "lean" ? leanCaller(job, errors) : connectNodeCaller(job);
 
   const cpuAtStart = process.cpuUsage();
   const startedAt = performance.now();
@@ -56,7 +72,10 @@ async function run(job: RpcJob): Promise<LoadResult> {
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
       try {
-        await call();
+        const callStartedAt = performance.now();
+        const firstMessageAt = await caller.call();
+        latencies.push(performance.now() - callStartedAt);
+        if (job.stream) firstEvents.push(firstMessageAt - callStartedAt);
       } catch (error) {
         errors.add(error);
       }
@@ -64,7 +83,7 @@ async function run(job: RpcJob): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: job.concurrency }, worker));
   const elapsedMs = performance.now() - startedAt;
-  client.close();
+  caller.close();
   return {
     rps: latencies.length / (elapsedMs / 1000),
     ok: latencies.length,

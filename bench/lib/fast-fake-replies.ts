@@ -8,6 +8,9 @@ import {
 /** Data events (without `[DONE]`) of the streamed reply the streaming legs measure. */
 export const STREAM_EVENTS = 200;
 
+/** The content of the non-streamed reply, which every unary leg checks. */
+export const COMPLETION_CONTENT = "Hello from gpt-4o";
+
 /**
  * Every reply of the bench's fake Azure, serialised once at start-up so answering costs no JSON
  * work. The shapes come from the test suite's fake (test/support/fake-azure-replies.ts), so the
@@ -35,7 +38,7 @@ const REQUEST: JsonRecord = {
 
 export function buildFastFakeReplies(): FastFakeReplies {
   const identity = completionIdentity("gpt-4o");
-  const completion = chatCompletion(identity, { kind: "text", pieces: ["Hello from gpt-4o"] }, REQUEST);
+  const completion = chatCompletion(identity, { kind: "text", pieces: [COMPLETION_CONTENT] }, REQUEST);
   // prompt-filter + role + pieces + finish + usage = STREAM_EVENTS
   const pieces = Array.from({ length: STREAM_EVENTS - 4 }, (_, i) => ` word${i}`);
   const stream = streamChunks(identity, { kind: "text", pieces }, REQUEST);
