@@ -5,6 +5,7 @@
  *   npm run bench                  full run, about 3.5 minutes
  *   npm run bench -- --quick       smoke run, 30–40 s (or BENCH_QUICK=1)
  *   npm run bench -- --profile     CPU-profiles the gateway under the REST and Connect legs instead
+ *   npm run bench -- --profile --concurrency=1   ...with one request at a time instead of 64
  *   npm run bench -- --rev=HEAD    measures a commit's src/ and gen/ rather than the working tree's
  *
  * Every process is separate: the fake, the bare proxy, the gateway and each load generator run in
@@ -272,15 +273,14 @@ async function holdOpenStreams(plan: BenchPlan, p: Processes, via: "rest" | "con
 
 /**
  * `--profile`: the gateway under `node --cpu-prof`, one fresh process per profiled leg (REST and
- * Connect, unary and streaming, 64 concurrent), plus the bare proxy under the REST load for
+ * Connect, unary and streaming, 64 concurrent unless told otherwise), plus the bare proxy under the REST load for
  * comparison; then where the time went, per request, in terms of our source lines.
  */
-async function runProfiles(plan: BenchPlan, p: Processes): Promise<string> {
+async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number): Promise<string> {
   const profileDir = join(RESULTS_DIR, "profiles");
   mkdirSync(profileDir, { recursive: true });
   const [rpc, http1, sse] = await Promise.all([startChild(p, "load-rpc"), startChild(p, "load-http1"), startChild(p, "load-sse")]);
   const maps = new SourceMapLookup(p.build.sourceRoot);
-  const concurrency = 64;
   const restHeaders = { "content-type": "application/json", authorization: `Bearer ${p.key}` };
   type Load = (baseUrl: string, durationMs: number) => Promise<LoadResult>;
   const restUnary: Load = (baseUrl, durationMs) =>
@@ -331,6 +331,8 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const plan = benchPlan(args.includes("--quick") || process.env["BENCH_QUICK"] === "1");
   const profile = args.includes("--profile");
+  const profileConcurrency = Number(args.find((arg) => arg.startsWith("--concurrency="))?.slice("--concurrency=".length) ?? 64);
+  if (!(Number.isInteger(profileConcurrency) && profileConcurrency > 0)) throw new Error("--concurrency must be a positive whole number.");
   const rev = args.find((arg) => arg.startsWith("--rev="))?.slice("--rev=".length);
   const children: BenchChild[] = [];
   const deadline = setTimeout(() => {
@@ -346,7 +348,7 @@ async function main(): Promise<number> {
     const p: Processes = { build, fake, children, key: `gw_${randomBytes(32).toString("base64url")}` };
     mkdirSync(RESULTS_DIR, { recursive: true });
     if (profile) {
-      const report = await runProfiles(plan, p);
+      const report = await runProfiles(plan, p, profileConcurrency);
       writeFileSync(join(RESULTS_DIR, "profiles.md"), `${report}\n`);
       process.stdout.write(`${report}\n\nProfiles: bench/results/profiles/*.cpuprofile (open in Chrome DevTools); summaries: bench/results/profile-*.json, bench/results/profiles.md\n`);
       return 0;
