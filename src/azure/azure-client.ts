@@ -195,12 +195,12 @@ export class AzureClient {
     if (signal.aborted) throw canceled(signal);
     const { origin, path } = this.#destination(target);
     const payload = chatCompletionsBody(target, body);
-    const headers = {
-      ...options.headers,
-      "content-type": "application/json",
-      accept,
-      ...(await authHeaders(target.auth, signal)),
-    };
+    const auth = await authHeaders(target.auth, signal);
+    // Without extra headers (most requests), no literal after a spread: on Node 20 that takes a slow path.
+    const headers =
+      options.headers === undefined
+        ? { "content-type": "application/json", accept, ...auth }
+        : { ...options.headers, "content-type": "application/json", accept, ...auth };
     let response: ResponseData;
     try {
       // The agent's own request(): undici's top-level request() would parse the URL again each time.

@@ -1,4 +1,4 @@
-import { createContextKey, createContextValues, type ContextValues, type Interceptor } from "@connectrpc/connect";
+import { createContextKey, createContextValues, type ContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { GatewayMetrics } from "../metrics/index.js";
 import type { Tracing } from "../tracing/index.js";
@@ -61,7 +61,7 @@ export class Telemetry {
     };
   }
 
-  /** For connectNodeAdapter's `contextValues`, which Connect calls only for requests it routes. */
+  /** For the RPC handler's `contextValues`, called only for requests it routes to a method. */
   contextValues(req: ArrivedRequest): ContextValues {
     const telemetry = byRequest.get(req);
     const contentType = req.headers["content-type"];
@@ -69,34 +69,13 @@ export class Telemetry {
     return createContextValues().set(REQUEST_TELEMETRY, telemetry);
   }
 
-  /**
-   * Tells each RPC's telemetry the error its caller received. Put it first (outermost), so it sees
-   * the Connect error the caller sees.
-   */
-  readonly interceptor: Interceptor = (next) => async (request) => {
-    const telemetry = request.contextValues.get(REQUEST_TELEMETRY);
-    if (telemetry === undefined) return next(request);
-    try {
-      const response = await next(request);
-      if (!response.stream) return response;
-      return { ...response, message: reportStreamError(response.message, telemetry) };
-    } catch (error) {
-      telemetry.failed(error);
-      throw error;
-    }
+  /** Tells an RPC's telemetry the error its caller received (the Connect error, after conversion). */
+  readonly rpcFailed = (error: unknown, values: ContextValues): void => {
+    values.get(REQUEST_TELEMETRY)?.failed(error);
   };
 
   /** Exports the spans still buffered. */
   async close(): Promise<void> {
     await this.#sinks.tracing?.shutdown();
-  }
-}
-
-async function* reportStreamError<T>(messages: AsyncIterable<T>, telemetry: RequestTelemetry): AsyncIterable<T> {
-  try {
-    yield* messages;
-  } catch (error) {
-    telemetry.failed(error);
-    throw error;
   }
 }

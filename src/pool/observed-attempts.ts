@@ -30,7 +30,8 @@ export class ObservedAttempts {
     });
     this.#latest = attempt;
     try {
-      return await send({ ...timeouts, headers: attempt.headers, onResponse: (meta) => attempt.responded(meta) });
+      // The spread last: on Node 20 a property written after a spread takes a slow path (µs, not ns).
+      return await send({ headers: attempt.headers, onResponse: (meta) => attempt.responded(meta), ...timeouts });
     } catch (error) {
       attempt.failed(toGatewayError(error));
       throw error;

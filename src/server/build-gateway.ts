@@ -1,5 +1,4 @@
 import type { TokenCredential } from "@azure/identity";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
@@ -24,6 +23,7 @@ import { otlpTracing, type Tracing } from "../tracing/index.js";
 import { deploymentPriceOverrides, KeyGovernor, Pricing, routeCandidates, UsageAccounting, UsageLedger } from "../usage/index.js";
 import { gatewayErrorInterceptor } from "./gateway-error-interceptor.js";
 import { OnePortServer } from "./one-port-server.js";
+import { rpcRequestHandler } from "./rpc-request-handler.js";
 
 export interface GatewayOptions {
   /** Milliseconds since the epoch; tests inject their own. */
@@ -125,7 +125,7 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
   const shutdown = new AbortController();
   // Every request in flight listens for it: that is one listener per request, not a leak.
   setMaxListeners(Infinity, shutdown.signal);
-  const handler = connectNodeAdapter({
+  const handler = rpcRequestHandler({
     routes: (router) => {
       router.service(ChatService, createChatService(chat, keys));
       router.service(AdminService, createAdminService(keys, pool, { store, flush: () => ledger.flush() }));
@@ -142,8 +142,8 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
       shutdownSignal: shutdown.signal,
     }),
     contextValues: (req) => telemetry.contextValues(req),
-    // The telemetry's first, so it sees the error each caller receives.
-    interceptors: [telemetry.interceptor, gatewayErrorInterceptor(onUnexpectedError)],
+    onUnexpectedError,
+    interceptors: [gatewayErrorInterceptor({ onUnexpectedError, onCallFailed: telemetry.rpcFailed })],
     readMaxBytes: config.maxRequestBytes,
     shutdownSignal: shutdown.signal,
   });

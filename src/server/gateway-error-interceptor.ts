@@ -1,23 +1,33 @@
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { toConnectError, toGatewayError } from "../errors/index.js";
+
+export interface GatewayErrorInterceptorOptions {
+  /** Told of errors the gateway did not expect; their callers hear only "internal". */
+  readonly onUnexpectedError: (error: unknown) => void;
+  /** Told of the Connect error each failed call answers, with that call's context values. */
+  readonly onCallFailed: (error: ConnectError, contextValues: ContextValues) => void;
+}
 
 /**
  * Turns whatever a handler throws into the Connect error our error table names, for unary calls and
- * for errors raised part-way through a server stream. Unexpected errors are reported for the logs
- * and reach the caller only as "internal".
+ * for errors raised part-way through a server stream, and reports it. One interceptor for both, so
+ * a call pays for one async frame and a stream for one wrapper around its messages.
  */
-export function gatewayErrorInterceptor(onUnexpectedError: (error: unknown) => void): Interceptor {
-  const convert = (error: unknown): ConnectError => {
-    if (!(error instanceof ConnectError) && toGatewayError(error).code === "internal_error") onUnexpectedError(error);
-    return toConnectError(error);
-  };
+export function gatewayErrorInterceptor(options: GatewayErrorInterceptorOptions): Interceptor {
+  const { onUnexpectedError, onCallFailed } = options;
   return (next) => async (request) => {
+    const fail = (error: unknown): ConnectError => {
+      if (!(error instanceof ConnectError) && toGatewayError(error).code === "internal_error") onUnexpectedError(error);
+      const converted = toConnectError(error);
+      onCallFailed(converted, request.contextValues);
+      return converted;
+    };
     try {
       const response = await next(request);
       if (!response.stream) return response;
-      return { ...response, message: convertStreamErrors(response.message, convert) };
+      return { ...response, message: convertStreamErrors(response.message, fail) };
     } catch (error) {
-      throw convert(error);
+      throw fail(error);
     }
   };
 }
