@@ -3,6 +3,7 @@ import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } f
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type * as http from "node:http";
 import * as http2 from "node:http2";
+import { GatewayError } from "../errors/index.js";
 import type { RequestHandler } from "./one-port-server.js";
 
 export interface RpcRequestHandlerOptions extends ConnectRouterOptions {
@@ -159,8 +160,9 @@ async function writeResponse(response: UniversalServerResponse, res: NodeRespons
     if (response.trailer !== undefined) res.addTrailers(nodeHeaders(response.trailer));
     res.end();
   } catch (error) {
-    // The handler hears of a failed write, so it stops producing.
-    if (writing) body?.throw?.(error).catch(ignore);
+    // The handler hears of a failed write, so it stops producing: as the caller's cancellation, which
+    // the ledger and the log record as such, not as a fault of the gateway.
+    if (writing) body?.throw?.(callerLeft(error)).catch(ignore);
     throw error;
   } finally {
     body?.return?.().catch(ignore);
@@ -222,6 +224,10 @@ function endedByClient(reason: unknown): boolean {
     if (code !== undefined && CLIENT_GONE_CODES.has(code)) return true;
   }
   return false;
+}
+
+function callerLeft(cause: unknown): GatewayError {
+  return new GatewayError("request_canceled", "The caller went away while the answer was being written.", { cause });
 }
 
 function ignore(): void {}
