@@ -1,4 +1,5 @@
 import type { JsonObject } from "@bufbuild/protobuf";
+import { Readable } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
 import { GatewayError } from "../errors/index.js";
 import { authHeaders } from "./auth-headers.js";
@@ -85,6 +86,9 @@ interface Destination {
 
 // Error bodies are small JSON; reading more would only delay the error.
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const EVENT_STREAM = "text/event-stream";
+/** Stream request bodies past this many characters are sent so that undici does not keep them. */
+const HELD_BODY_CHARS = 16 * 1024;
 
 /**
  * The Azure OpenAI chat completions adapter: builds the URL and auth, sends the request over one
@@ -157,7 +161,7 @@ export class AzureClient {
     signal: AbortSignal,
     options: RequestOptions = {},
   ): Promise<{ chunks: AsyncIterable<JsonObject>; meta: UpstreamMeta }> {
-    const { response, meta } = await this.#send(target, body, signal, "text/event-stream", options);
+    const { response, meta } = await this.#send(target, body, signal, EVENT_STREAM, options);
     const contentType = firstHeader(response.headers, "content-type") ?? "";
     if (!contentType.toLowerCase().startsWith("text/event-stream")) {
       await this.#readBody(response, signal, MAX_ERROR_BODY_BYTES).catch(() => undefined);
@@ -197,10 +201,15 @@ export class AzureClient {
     const payload = chatCompletionsBody(target, body);
     const auth = await authHeaders(target.auth, signal);
     // Without extra headers (most requests), no literal after a spread: on Node 20 that takes a slow path.
-    const headers =
+    const headers: Record<string, string> =
       options.headers === undefined
         ? { "content-type": "application/json", accept, ...auth }
         : { ...options.headers, "content-type": "application/json", accept, ...auth };
+    // undici keeps a string or Buffer body until the response ends, and a stream's may last minutes:
+    // a large one goes as a stream, which lets go of it once sent. A small one is not worth the
+    // second socket write that costs.
+    const heldBody = accept === EVENT_STREAM && payload.length > HELD_BODY_CHARS;
+    if (heldBody) headers["content-length"] = String(Buffer.byteLength(payload));
     let response: ResponseData;
     try {
       // The agent's own request(): undici's top-level request() would parse the URL again each time.
@@ -209,7 +218,7 @@ export class AzureClient {
         path,
         method: "POST",
         headers,
-        body: payload,
+        body: heldBody ? sentOnce(Buffer.from(payload)) : payload,
         signal,
         headersTimeout: options.firstByteTimeoutMs ?? this.#options.firstByteTimeoutMs,
         bodyTimeout: options.streamIdleTimeoutMs ?? this.#options.streamIdleTimeoutMs,
@@ -292,6 +301,16 @@ export class AzureClient {
     return signal.aborted ? canceled(signal) : networkError(error, phase);
   }
 }
+
+/** A stream of one piece, which holds the body no longer than until undici has read it. */
+function sentOnce(body: Buffer): Readable {
+  const stream = new Readable({ read: ignore });
+  stream.push(body);
+  stream.push(null);
+  return stream;
+}
+
+function ignore(): void {}
 
 function tooLarge(): GatewayError {
   return new GatewayError("upstream_error", "Azure OpenAI sent a response larger than the gateway accepts.");

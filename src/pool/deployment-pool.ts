@@ -151,17 +151,8 @@ export class DeploymentPool {
       deadline.dispose();
       throw error;
     }
-    const { deployment, attempt, value } = result;
-    const chunks = new PooledStream({
-      first: value.first,
-      rest: value.rest,
-      deadline,
-      onEnd: (ending) => {
-        deployment.ended(attempt, ending, this.#env.clock());
-        observed?.ended(ending);
-      },
-    });
-    return { value: chunks, meta: value.meta, servedBy: servedBy(route, result) };
+    const chunks = pooledStream(result, deadline, observed, this.#env.clock);
+    return { value: chunks, meta: result.value.meta, servedBy: servedBy(route, result) };
   }
 
   /** Every configured deployment, in the config file's order. */
@@ -252,6 +243,28 @@ export class DeploymentPool {
     }
     return deployment;
   }
+}
+
+/**
+ * The open stream, built outside openStream: a closure made there would share its scope, and so
+ * keep the request body (the prompt) alive for as long as the stream is open.
+ */
+function pooledStream(
+  result: FailoverResult<StreamOpening>,
+  deadline: RequestDeadline,
+  observed: ObservedAttempts | undefined,
+  clock: () => number,
+): PooledStream {
+  const { deployment, attempt, value } = result;
+  return new PooledStream({
+    first: value.first,
+    rest: value.rest,
+    deadline,
+    onEnd: (ending) => {
+      deployment.ended(attempt, ending, clock());
+      observed?.ended(ending);
+    },
+  });
 }
 
 function timeouts(route: PoolRoute): RequestTimeouts {

@@ -49,7 +49,9 @@ export class RequestAccount {
   readonly requestId = randomUUID();
   readonly #services: AccountingServices;
   readonly #principal: Principal;
-  readonly #request: CreateChatCompletionRequest;
+  readonly #requestedModel: string;
+  /** Until a stream has begun: then only its token estimate is kept, not its prompt. */
+  #request: CreateChatCompletionRequest | undefined;
   readonly #streamed: boolean;
   readonly #callerEndpoint: boolean;
   readonly #observer: AccountObserver | undefined;
@@ -65,6 +67,7 @@ export class RequestAccount {
   constructor(services: AccountingServices, arrived: AccountedRequest) {
     this.#services = services;
     this.#principal = arrived.principal;
+    this.#requestedModel = arrived.request.model;
     this.#request = arrived.request;
     this.#streamed = arrived.streamed;
     this.#callerEndpoint = arrived.callerEndpoint;
@@ -90,6 +93,11 @@ export class RequestAccount {
 
   firstByte(): void {
     this.#firstByteAtMs ??= this.#services.clock();
+    if (this.#streamed && this.#request !== undefined) {
+      // A stream may stay open for minutes: keep the estimate its usage may need, not the prompt.
+      this.#tokenEstimate();
+      this.#request = undefined;
+    }
   }
 
   /** Counts streamed answer text, to estimate usage if the stream ends without Azure's usage chunk. */
@@ -124,7 +132,7 @@ export class RequestAccount {
       requestId: this.requestId,
       startedAtMs: this.#startedAtMs,
       keyId: this.#principal.keyId,
-      route: servedBy?.route ?? this.#request.model,
+      route: servedBy?.route ?? this.#requestedModel,
       endpoint: servedBy?.endpoint ?? "",
       deployment: servedBy?.deployment ?? "",
       region: servedBy?.region ?? "",
@@ -150,13 +158,14 @@ export class RequestAccount {
   }
 
   #tokenEstimate(): TokenEstimate {
-    this.#estimate ??= estimateTokens(this.#request);
+    // The request is let go only once the estimate is made (firstByte).
+    this.#estimate ??= estimateTokens(this.#request!);
     return this.#estimate;
   }
 
   #requestEstimate(): RequestEstimate {
     const tokens = this.#tokenEstimate();
-    const candidates = this.#services.candidates(this.#request.model, this.#callerEndpoint);
+    const candidates = this.#services.candidates(this.#requestedModel, this.#callerEndpoint);
     // No deployment can serve it: the pool will refuse it, and nothing will be billed.
     if (candidates.length === 0) return { tokens: tokens.promptTokens + tokens.completionTokens, costNanoUsd: 0n };
     const price = ceilingPrice(candidates.map((candidate) => this.#services.pricing.priceOf(candidate)));

@@ -341,6 +341,16 @@ describe("AzureClient.openStream", () => {
     expect(sent.headers["accept"]).toBe("text/event-stream");
   });
 
+  it("sends a large body whole, with its length and without chunked encoding", async () => {
+    const large: JsonObject = { ...streamHello, messages: [{ role: "user", content: "é".repeat(40_000) }] };
+    const { chunks } = await newClient().openStream(target(), large, never());
+    await drain(chunks);
+    const sent = fake.requests.at(-1)!;
+    expect(sent.body).toEqual(large);
+    expect(sent.headers["content-length"]).toBe(String(Buffer.byteLength(JSON.stringify(large))));
+    expect(sent.headers["transfer-encoding"]).toBeUndefined();
+  });
+
   it("yields each chunk as it arrives, before the stream ends", async () => {
     fake.behave("gpt-4o", { kind: "hangMidStream", afterEvents: 3 });
     const controller = new AbortController();

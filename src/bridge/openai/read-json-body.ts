@@ -16,43 +16,49 @@ export async function readJsonBody(req: HttpRequest, maxBytes: number): Promise<
 
 /**
  * The body as text, from 'data' events: async iteration would cost a promise or two per piece, on
- * every request. The listeners stay attached once it settles (and then do nothing), so a late
- * 'error' always has one.
+ * every request. Once it settles, its listeners give way to one that ignores a late 'error' (so
+ * there always is one): kept, they would keep the body alive for as long as a stream is open.
  */
 function readText(req: HttpRequest, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      reject(error);
-    };
     // Destroyed without an error (the caller went away): 'end' never comes.
-    if (req.destroyed) return fail(new GatewayError("request_canceled"));
+    if (req.destroyed) return reject(new GatewayError("request_canceled"));
     const pieces: Buffer[] = [];
     let received = 0;
-    req.on("data", (piece: Buffer) => {
-      if (settled) return;
+    const stop = (): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+      req.on("error", ignore);
+    };
+    const onError = (error: unknown): void => {
+      stop();
+      reject(error);
+    };
+    const onClose = (): void => onError(new GatewayError("request_canceled"));
+    const onData = (piece: Buffer): void => {
       received += piece.length;
       if (received > maxBytes) {
         // The rest is not worth reading: drop the request, as leaving a for-await loop early would.
-        fail(tooLarge(maxBytes));
+        onError(tooLarge(maxBytes));
         req.destroy();
         return;
       }
       pieces.push(piece);
-    });
-    req.on("end", () => {
-      if (settled) return;
-      settled = true;
+    };
+    const onEnd = (): void => {
+      stop();
       resolve(pieces.length === 1 ? pieces[0]!.toString("utf8") : Buffer.concat(pieces, received).toString("utf8"));
-    });
-    req.on("error", fail);
-    req.on("close", () => {
-      if (!settled) fail(new GatewayError("request_canceled"));
-    });
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
   });
 }
+
+function ignore(): void {}
 
 function tooLarge(maxBytes: number): GatewayError {
   return new GatewayError("request_too_large", `The request body is larger than ${maxBytes} bytes.`);
