@@ -1,7 +1,10 @@
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { request as httpRequest } from "node:http";
+import * as http2 from "node:http2";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Role, StreamChatCompletionRequestSchema } from "../../gen/tensorwall/v1/chat_pb.js";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 
 // A stream held open for minutes must not hold its prompt: with thousands of streams open, every
@@ -20,6 +23,9 @@ afterEach(() => expect(gw.unexpectedErrors).toEqual([]));
 setFlagsFromString("--expose-gc");
 const collectGarbage = runInNewContext("gc") as () => void;
 
+const STREAMS = 6;
+const PROMPT_BYTES = 1024 * 1024;
+
 /** JS heap plus Buffers, after a full collection. */
 function liveBytes(): number {
   collectGarbage();
@@ -28,8 +34,24 @@ function liveBytes(): number {
   return usage.heapUsed + usage.arrayBuffers;
 }
 
-/** Opens a REST stream and resolves once its first event has arrived, with the response still open. */
-function openStream(prompt: string): Promise<IncomingMessage> {
+/** Opens a stream with this prompt; resolves once its first bytes have arrived, and gives a way to close it. */
+type OpenStream = (prompt: string) => Promise<() => void>;
+
+/** What STREAMS open streams with prompts of `promptBytes` hold, beyond what was live before. */
+async function heldBy(openStream: OpenStream, promptBytes: number): Promise<number> {
+  gw.fake.behave("gpt-4o", { kind: "hangMidStream", afterEvents: 3 });
+  const before = liveBytes();
+  const closers: (() => void)[] = [];
+  for (let i = 0; i < STREAMS; i++) closers.push(await openStream(`${i}`.padEnd(promptBytes, "x")));
+  // The fake keeps what it received; the gateway is what is measured.
+  gw.fake.reset();
+  const held = liveBytes() - before;
+  for (const close of closers) close();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return held;
+}
+
+const restStream: OpenStream = (prompt) => {
   const req = httpRequest(`${gw.url}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
@@ -39,34 +61,43 @@ function openStream(prompt: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     req.on("response", (res) => {
       if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
-      res.once("data", () => resolve(res));
+      res.once("data", () => resolve(() => res.destroy()));
       res.on("error", () => undefined);
     });
     req.on("error", reject);
   });
-}
+};
 
-/** What `streams` streams with prompts of `promptBytes` hold while open, beyond what was live before. */
-async function heldBy(streams: number, promptBytes: number): Promise<number> {
-  gw.fake.behave("gpt-4o", { kind: "hangMidStream", afterEvents: 3 });
-  const before = liveBytes();
-  const open: IncomingMessage[] = [];
-  for (let i = 0; i < streams; i++) open.push(await openStream(`${i}`.padEnd(promptBytes, "x")));
-  // The fake keeps what it received; the gateway is what is measured.
-  gw.fake.reset();
-  const held = liveBytes() - before;
-  for (const res of open) res.destroy();
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  return held;
-}
+const connectStream: OpenStream = (prompt) => {
+  const session = http2.connect(gw.url);
+  const message = toBinary(
+    StreamChatCompletionRequestSchema,
+    create(StreamChatCompletionRequestSchema, { request: { model: "azure/gpt-4o", messages: [{ role: Role.USER, content: prompt }] } }),
+  );
+  const envelope = Buffer.alloc(5 + message.length);
+  envelope.writeUInt32BE(message.length, 1);
+  envelope.set(message, 5);
+  const stream = session.request({
+    ":method": "POST",
+    ":path": "/tensorwall.v1.ChatService/StreamChatCompletion",
+    "content-type": "application/connect+proto",
+    "x-api-key": key,
+  });
+  stream.end(envelope);
+  return new Promise((resolve, reject) => {
+    stream.once("data", () => resolve(() => session.destroy()));
+    stream.on("error", reject);
+  });
+};
 
-describe("a held stream", () => {
-  it("does not keep its prompt for the stream's life", async () => {
-    const streams = 6;
-    const promptBytes = 1024 * 1024;
-    const withSmallPrompts = await heldBy(streams, 1);
-    const withLargePrompts = await heldBy(streams, promptBytes);
+describe("a held stream does not keep its prompt for the stream's life", () => {
+  it.each([
+    ["REST (SSE)", restStream],
+    ["Connect", connectStream],
+  ])("%s", async (_door, openStream) => {
+    const withSmallPrompts = await heldBy(openStream, 1);
+    const withLargePrompts = await heldBy(openStream, PROMPT_BYTES);
     // One copy of each prompt kept would be 6 MiB more; the streams' own objects are the same.
-    expect(withLargePrompts - withSmallPrompts).toBeLessThan(promptBytes);
+    expect(withLargePrompts - withSmallPrompts).toBeLessThan(PROMPT_BYTES);
   });
 });
