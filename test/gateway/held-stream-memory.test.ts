@@ -1,11 +1,11 @@
-import { create, toBinary } from "@bufbuild/protobuf";
 import { request as httpRequest } from "node:http";
 import * as http2 from "node:http2";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Role, StreamChatCompletionRequestSchema } from "../../gen/tensorwall/v1/chat_pb.js";
+import { Role } from "../../gen/tensorwall/v1/chat_pb.js";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness.js";
+import { startRawConnectStream } from "../support/raw-connect-stream.js";
 
 // A stream held open for minutes must not hold its prompt: with thousands of streams open, every
 // copy of a large prompt kept for a stream's life would be multiplied by thousands.
@@ -70,20 +70,7 @@ const restStream: OpenStream = (prompt) => {
 
 const connectStream: OpenStream = (prompt) => {
   const session = http2.connect(gw.url);
-  const message = toBinary(
-    StreamChatCompletionRequestSchema,
-    create(StreamChatCompletionRequestSchema, { request: { model: "azure/gpt-4o", messages: [{ role: Role.USER, content: prompt }] } }),
-  );
-  const envelope = Buffer.alloc(5 + message.length);
-  envelope.writeUInt32BE(message.length, 1);
-  envelope.set(message, 5);
-  const stream = session.request({
-    ":method": "POST",
-    ":path": "/tensorwall.v1.ChatService/StreamChatCompletion",
-    "content-type": "application/connect+proto",
-    "x-api-key": key,
-  });
-  stream.end(envelope);
+  const stream = startRawConnectStream(session, key, { model: "azure/gpt-4o", messages: [{ role: Role.USER, content: prompt }] });
   return new Promise((resolve, reject) => {
     stream.once("data", () => resolve(() => session.destroy()));
     stream.on("error", reject);

@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
@@ -7,8 +7,9 @@ import * as http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ChatService, Role, StreamChatCompletionRequestSchema, StreamChatCompletionResponseSchema } from "../../gen/tensorwall/v1/chat_pb.js";
+import { ChatService, Role, StreamChatCompletionResponseSchema } from "../../gen/tensorwall/v1/chat_pb.js";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness.js";
+import { startRawConnectStream } from "../support/raw-connect-stream.js";
 
 // However an RPC stream ends, its usage is recorded once, with how it ended: the chat core's
 // relay, not a generator's finally, now sees every ending, so each one is pinned here.
@@ -87,18 +88,7 @@ const TEXT = Array.from({ length: WORDS }, (_, i) => `w${i}`).join(" ");
  */
 function openSlowReadCall(secret: string): { session: http2.ClientHttp2Session; stream: http2.ClientHttp2Stream } {
   const session = http2.connect(gw.url, { settings: { initialWindowSize: 1024 } });
-  const message = toBinary(StreamChatCompletionRequestSchema, create(StreamChatCompletionRequestSchema, { request }));
-  const envelope = Buffer.alloc(5 + message.length);
-  envelope.writeUInt32BE(message.length, 1);
-  envelope.set(message, 5);
-  const stream = session.request({
-    ":method": "POST",
-    ":path": "/tensorwall.v1.ChatService/StreamChatCompletion",
-    "content-type": "application/connect+proto",
-    "connect-protocol-version": "1",
-    "x-api-key": secret,
-  });
-  stream.end(envelope);
+  const stream = startRawConnectStream(session, secret, request);
   stream.pause();
   return { session, stream };
 }
