@@ -4,7 +4,7 @@
  * is kept and the percentiles are computed from them.
  */
 import autocannon from "autocannon";
-import { ErrorSamples, cpuMicrosSince, summarize, type LoadResult } from "../lib/leg-result.js";
+import { ErrorSamples, loadResult, type LoadResult } from "../lib/leg-result.js";
 import { serveParent } from "../lib/parent-channel.js";
 
 export interface Http1Job {
@@ -39,16 +39,7 @@ async function run(job: Http1Job): Promise<LoadResult> {
     // Transport errors and timeouts both arrive here.
     instance.on("reqError", (error: unknown) => errors.add(error));
   });
-  const elapsedMs = performance.now() - startedAt;
-  return {
-    rps: latencies.length / (elapsedMs / 1000),
-    ok: latencies.length,
-    errors: errors.count,
-    errorSamples: errors.samples,
-    elapsedMs,
-    latency: summarize(latencies),
-    loadCpuMicrosPerOk: cpuMicrosSince(cpuAtStart) / Math.max(1, latencies.length),
-  };
+  return loadResult({ latencies, errors, elapsedMs: performance.now() - startedAt, cpuAtStart });
 }
 
 serveParent({}, { run: (args) => run(args as Http1Job) });

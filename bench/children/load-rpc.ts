@@ -8,7 +8,7 @@
 import { connect } from "node:http2";
 import { COMPLETION_CONTENT, STREAM_EVENTS } from "../lib/fast-fake-replies.js";
 import { leanRpcCall, type RpcCall } from "../lib/lean-rpc-call.js";
-import { ErrorSamples, cpuMicrosSince, summarize, type LoadResult } from "../lib/leg-result.js";
+import { ErrorSamples, loadFor, loadResult, type LoadResult } from "../lib/leg-result.js";
 import { serveParent } from "../lib/parent-channel.js";
 import { chatRequestMessage, rpcClient, type RpcProtocol } from "../lib/rpc-clients.js";
 
@@ -67,33 +67,14 @@ async function run(job: RpcJob): Promise<LoadResult> {
   const caller = job.client === "lean" ? leanCaller(job, errors) : connectNodeCaller(job);
 
   const cpuAtStart = process.cpuUsage();
-  const startedAt = performance.now();
-  const deadline = startedAt + job.durationMs;
-  const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) {
-      try {
-        const callStartedAt = performance.now();
-        const firstMessageAt = await caller.call();
-        latencies.push(performance.now() - callStartedAt);
-        if (job.stream) firstEvents.push(firstMessageAt - callStartedAt);
-      } catch (error) {
-        errors.add(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: job.concurrency }, worker));
-  const elapsedMs = performance.now() - startedAt;
+  const elapsedMs = await loadFor(job.concurrency, job.durationMs, errors, async () => {
+    const callStartedAt = performance.now();
+    const firstMessageAt = await caller.call();
+    latencies.push(performance.now() - callStartedAt);
+    if (job.stream) firstEvents.push(firstMessageAt - callStartedAt);
+  });
   caller.close();
-  return {
-    rps: latencies.length / (elapsedMs / 1000),
-    ok: latencies.length,
-    errors: errors.count,
-    errorSamples: errors.samples,
-    elapsedMs,
-    latency: summarize(latencies),
-    ...(job.stream && { ttfb: summarize(firstEvents) }),
-    loadCpuMicrosPerOk: cpuMicrosSince(cpuAtStart) / Math.max(1, latencies.length),
-  };
+  return loadResult({ latencies, firstEvents: job.stream ? firstEvents : undefined, errors, elapsedMs, cpuAtStart });
 }
 
 serveParent({}, { run: (args) => run(args as RpcJob) });

@@ -4,7 +4,7 @@
  */
 import { Pool } from "undici";
 import { STREAM_EVENTS } from "../lib/fast-fake-replies.js";
-import { ErrorSamples, cpuMicrosSince, summarize, type LoadResult } from "../lib/leg-result.js";
+import { ErrorSamples, loadFor, loadResult, type LoadResult } from "../lib/leg-result.js";
 import { serveParent } from "../lib/parent-channel.js";
 import { SseEventCounter } from "../lib/sse-event-counter.js";
 
@@ -46,30 +46,9 @@ async function run(job: SseJob): Promise<LoadResult> {
   };
 
   const cpuAtStart = process.cpuUsage();
-  const startedAt = performance.now();
-  const deadline = startedAt + job.durationMs;
-  const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) {
-      try {
-        await stream();
-      } catch (error) {
-        errors.add(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: job.concurrency }, worker));
-  const elapsedMs = performance.now() - startedAt;
+  const elapsedMs = await loadFor(job.concurrency, job.durationMs, errors, stream);
   await pool.close();
-  return {
-    rps: latencies.length / (elapsedMs / 1000),
-    ok: latencies.length,
-    errors: errors.count,
-    errorSamples: errors.samples,
-    elapsedMs,
-    latency: summarize(latencies),
-    ttfb: summarize(firstEvents),
-    loadCpuMicrosPerOk: cpuMicrosSince(cpuAtStart) / Math.max(1, latencies.length),
-  };
+  return loadResult({ latencies, firstEvents, errors, elapsedMs, cpuAtStart });
 }
 
 serveParent({}, { run: (args) => run(args as SseJob) });

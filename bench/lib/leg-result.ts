@@ -52,3 +52,47 @@ export function cpuMicrosSince(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return used.user + used.system;
 }
+
+/**
+ * Runs `concurrency` workers, each making `call` again and again until `durationMs` have passed; a
+ * call that throws is counted in `errors` and its worker goes on. Resolves with the elapsed ms.
+ */
+export async function loadFor(concurrency: number, durationMs: number, errors: ErrorSamples, call: () => Promise<void>): Promise<number> {
+  const startedAt = performance.now();
+  const deadline = startedAt + durationMs;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      try {
+        await call();
+      } catch (error) {
+        errors.add(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return performance.now() - startedAt;
+}
+
+/** What a leg measured, as the parent reads it. `firstEvents` only for streams. */
+export interface LegSamples {
+  readonly latencies: readonly number[];
+  readonly firstEvents?: readonly number[] | undefined;
+  readonly errors: ErrorSamples;
+  readonly elapsedMs: number;
+  /** process.cpuUsage() when the measured load began. */
+  readonly cpuAtStart: NodeJS.CpuUsage;
+}
+
+export function loadResult(samples: LegSamples): LoadResult {
+  const { latencies, firstEvents, errors, elapsedMs } = samples;
+  return {
+    rps: latencies.length / (elapsedMs / 1000),
+    ok: latencies.length,
+    errors: errors.count,
+    errorSamples: errors.samples,
+    elapsedMs,
+    latency: summarize(latencies),
+    ...(firstEvents !== undefined && { ttfb: summarize(firstEvents) }),
+    loadCpuMicrosPerOk: cpuMicrosSince(samples.cpuAtStart) / Math.max(1, latencies.length),
+  };
+}

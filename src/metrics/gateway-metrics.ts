@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { DeploymentEvent, DeploymentSnapshot } from "../pool/index.js";
 import { FastHistogram } from "./fast-histogram.js";
-import { GEN_AI_LABELS, GenAiSeries } from "./gen-ai-series.js";
+import { GEN_AI_LABELS, GenAiSeries, type GenAiValues } from "./gen-ai-series.js";
 import { LabelCap } from "./label-cap.js";
 
 export interface GatewayMetricsOptions {
@@ -40,16 +40,7 @@ export interface TokenCounts {
 }
 
 /** One chat completion request as OpenTelemetry's GenAI conventions measure it. */
-export interface ChatMeasurement {
-  /** What the caller asked for: the route, or the model name when it resolved to none. */
-  readonly requestModel: string;
-  /** The serving deployment's underlying model; empty when none served. */
-  readonly responseModel: string;
-  /** Host and port of the Azure endpoint last tried; empty when none was. */
-  readonly serverAddress: string;
-  readonly serverPort: string;
-  readonly deployment: string;
-  readonly region: string;
+export interface ChatMeasurement extends GenAiValues {
   /** The error code; empty for a request answered in full. */
   readonly errorType: string;
   readonly durationMs: number;

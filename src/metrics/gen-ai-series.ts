@@ -1,10 +1,13 @@
 /** `gen_ai.system` for Azure OpenAI, as OpenTelemetry names it. */
 export const GEN_AI_SYSTEM = "az.ai.openai";
 
-/** The GenAI label values of one series, already bounded. */
+/** The GenAI label values of one series (bounded, once GatewayMetrics has them). */
 export interface GenAiValues {
+  /** What the caller asked for: the route, or the model name when it resolved to none. */
   readonly requestModel: string;
+  /** The serving deployment's underlying model; empty when none served. */
   readonly responseModel: string;
+  /** Host and port of the Azure endpoint last tried; empty when none was. */
   readonly serverAddress: string;
   readonly serverPort: string;
   readonly deployment: string;
