@@ -1,10 +1,11 @@
-import { Code, ConnectError, createConnectRouter, type ConnectRouter, type ConnectRouterOptions, type ContextValues } from "@connectrpc/connect";
+import { createConnectRouter, type ConnectRouter, type ConnectRouterOptions, type ContextValues } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } from "@connectrpc/connect-node";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type * as http from "node:http";
-import * as http2 from "node:http2";
-import { GatewayError } from "../errors/index.js";
+import type * as http2 from "node:http2";
+import { BinaryRpc } from "./binary-rpc.js";
 import type { RequestHandler } from "./one-port-server.js";
+import { callerLeft, endedByClient, ignore, nodeHeaders, resetError, webHeaders, write, type NodeResponse } from "./rpc-node-io.js";
 
 export interface RpcRequestHandlerOptions extends ConnectRouterOptions {
   readonly routes: (router: ConnectRouter) => void;
@@ -34,13 +35,22 @@ export function rpcRequestHandler(options: RpcRequestHandlerOptions): RequestHan
     ...routerOptions,
     acceptCompression: routerOptions.acceptCompression ?? [compressionGzip, compressionBrotli],
   });
-  routes(router);
+  const binary = new BinaryRpc({
+    interceptors: routerOptions.interceptors ?? [],
+    readMaxBytes: routerOptions.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
+    shutdownSignal: routerOptions.shutdownSignal,
+    contextValues,
+    onUnexpectedError,
+  });
+  routes(servedByBoth(router, binary));
   const handlers = new Map<string, UniversalHandler>();
   for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
   return (req, res) => {
     const url = req.url ?? "";
     const query = url.indexOf("?");
-    const handler = handlers.get(query === -1 ? url : url.slice(0, query));
+    const path = query === -1 ? url : url.slice(0, query);
+    if (isHttp2Request(req) && binary.serve(path, req, res as http2.Http2ServerResponse)) return;
+    const handler = handlers.get(path);
     if (handler === undefined) {
       fallback(req, res);
       return;
@@ -63,6 +73,32 @@ export function rpcRequestHandler(options: RpcRequestHandlerOptions): RequestHan
         if (!endedByClient(reason)) onUnexpectedError(reason);
       });
   };
+}
+
+/** Connect's own default, which its handlers apply when none is given. */
+const DEFAULT_READ_MAX_BYTES = 0xffffffff;
+
+/**
+ * A router that registers each service with Connect and, where it can serve them, with the binary
+ * path too. A service registered with its own options is left to Connect alone.
+ */
+function servedByBoth(router: ConnectRouter, binary: BinaryRpc): ConnectRouter {
+  const both: ConnectRouter = {
+    get handlers() {
+      return router.handlers;
+    },
+    service(service, implementation, options) {
+      router.service(service, implementation, options);
+      if (options === undefined) binary.addService(service, implementation);
+      return both;
+    },
+    rpc(method, impl, options) {
+      router.rpc(method, impl, options);
+      if (options === undefined) binary.addMethod(method, impl as never);
+      return both;
+    },
+  };
+  return both;
 }
 
 function isHttp2Request(req: http.IncomingMessage | http2.Http2ServerRequest): req is http2.Http2ServerRequest {
@@ -96,45 +132,6 @@ function universalRequestFromHttp2(
     contextValues,
   };
 }
-
-/** The request's headers without HTTP/2 pseudo-headers, as Connect reads them. */
-function webHeaders(headers: http2.IncomingHttpHeaders): Headers {
-  const result = new Headers();
-  for (const name in headers) {
-    if (name.startsWith(":")) continue;
-    const value = headers[name];
-    if (typeof value === "string") result.append(name, value);
-    else if (value !== undefined) for (const item of value) result.append(name, item);
-  }
-  return result;
-}
-
-const { constants } = http2;
-
-/** The HTTP/2 reset codes that end a call with an error, as connect-node maps them; the others end it with a plain abort. */
-const RESET_CODES: ReadonlyMap<number, readonly [name: string, code: Code]> = new Map([
-  [constants.NGHTTP2_PROTOCOL_ERROR, ["PROTOCOL_ERROR", Code.Internal]],
-  [constants.NGHTTP2_INTERNAL_ERROR, ["INTERNAL_ERROR", Code.Internal]],
-  [constants.NGHTTP2_FLOW_CONTROL_ERROR, ["FLOW_CONTROL_ERROR", Code.Internal]],
-  [constants.NGHTTP2_SETTINGS_TIMEOUT, ["SETTINGS_TIMEOUT", Code.Internal]],
-  [constants.NGHTTP2_FRAME_SIZE_ERROR, ["FRAME_SIZE_ERROR", Code.Internal]],
-  [constants.NGHTTP2_COMPRESSION_ERROR, ["COMPRESSION_ERROR", Code.Internal]],
-  [constants.NGHTTP2_CONNECT_ERROR, ["CONNECT_ERROR", Code.Internal]],
-  [constants.NGHTTP2_REFUSED_STREAM, ["REFUSED_STREAM", Code.Unavailable]],
-  [constants.NGHTTP2_CANCEL, ["CANCEL", Code.Canceled]],
-  [constants.NGHTTP2_ENHANCE_YOUR_CALM, ["ENHANCE_YOUR_CALM", Code.ResourceExhausted]],
-  [constants.NGHTTP2_INADEQUATE_SECURITY, ["INADEQUATE_SECURITY", Code.PermissionDenied]],
-  [constants.NGHTTP2_HTTP_1_1_REQUIRED, ["HTTP_1_1_REQUIRED", Code.PermissionDenied]],
-]);
-
-function resetError(rstCode: number): ConnectError | undefined {
-  const known = RESET_CODES.get(rstCode);
-  if (known === undefined) return undefined;
-  const [name, code] = known;
-  return new ConnectError(`http/2 stream closed with error code ${name} (0x${rstCode.toString(16)})`, code);
-}
-
-type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
 /**
  * Sends Connect's response as connect-node's universalResponseToNodeResponse does: headers once the
@@ -173,61 +170,3 @@ function writeHead(res: NodeResponse, response: UniversalServerResponse): void {
   if (response.header === undefined) res.writeHead(response.status);
   else res.writeHead(response.status, nodeHeaders(response.header));
 }
-
-/** Undefined when the response took the chunk at once; else settles once it drains or fails. */
-function write(res: NodeResponse, chunk: Uint8Array): Promise<void> | undefined {
-  const errored = "errored" in res ? res.errored : null;
-  if (errored !== null) return Promise.reject(errored);
-  let failed: ((error: Error) => void) | undefined;
-  const flushed = (res as http.ServerResponse).write(chunk, (error) => {
-    if (error !== null && error !== undefined) failed?.(error);
-  });
-  if (flushed) return undefined;
-  return new Promise<void>((resolve, reject) => {
-    const settle = (error?: Error): void => {
-      res.off("error", settle);
-      res.off("drain", settle);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    failed = (error) => {
-      settle(error);
-      // The stream emits this error too once the write has failed; it is answered already.
-      res.once("error", ignore);
-    };
-    res.once("error", settle);
-    res.once("drain", settle);
-  });
-}
-
-function nodeHeaders(headers: Headers): http.OutgoingHttpHeaders {
-  const result: http.OutgoingHttpHeaders = Object.create(null);
-  headers.forEach((value, name) => {
-    const existing = result[name];
-    if (existing === undefined) result[name] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else result[name] = [String(existing), value];
-  });
-  return result;
-}
-
-/** Node's error codes of a stream the client closed or reset, which connect-node answers as Aborted. */
-const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(["ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED", "ERR_HTTP2_INVALID_STREAM", "ECONNRESET"]);
-
-/** Whether a call failed because its client went away: connectNodeAdapter does not log those. */
-function endedByClient(reason: unknown): boolean {
-  if (reason instanceof ConnectError) return reason.code === Code.Aborted;
-  const seen = new Set<unknown>();
-  for (let error = reason; error instanceof Error && !seen.has(error); error = error.cause) {
-    seen.add(error);
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== undefined && CLIENT_GONE_CODES.has(code)) return true;
-  }
-  return false;
-}
-
-function callerLeft(cause: unknown): GatewayError {
-  return new GatewayError("request_canceled", "The caller went away while the answer was being written.", { cause });
-}
-
-function ignore(): void {}

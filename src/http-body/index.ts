@@ -1,0 +1,1 @@
+export { readRequestBody, RequestBodyError, type BodyFailure } from "./read-request-body.js";

@@ -1,0 +1,427 @@
+import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  type HandlerContext,
+  type Interceptor,
+  type StreamRequest,
+  type StreamResponse,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import { codeToHttpStatus, endStreamToJson, errorToJsonBytes, parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
+import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import type * as http2 from "node:http2";
+import { readRequestBody, RequestBodyError } from "../http-body/index.js";
+import { callerLeft, endedByClient, ignore, nodeHeaders, resetError, webHeaders, write } from "./rpc-node-io.js";
+
+export interface BinaryRpcOptions {
+  readonly interceptors: readonly Interceptor[];
+  /** The largest request message accepted, in bytes. */
+  readonly readMaxBytes: number;
+  /** When it fires, every call still running is aborted with its reason. */
+  readonly shutdownSignal?: AbortSignal | undefined;
+  readonly contextValues: (req: http2.Http2ServerRequest) => ContextValues;
+  /** Told of a call whose response could not be written for a reason other than its client leaving. */
+  readonly onUnexpectedError: (error: unknown) => void;
+}
+
+/** A method implementation as a service implementation holds it: unary or server-streaming. */
+type UnaryMethodImpl = (request: unknown, context: HandlerContext) => unknown;
+
+interface BinaryMethod {
+  readonly method: DescMethod;
+  readonly impl: UnaryMethodImpl;
+}
+
+type Protocol = "connect" | "grpc";
+
+const CONTENT_TYPE_CONNECT_UNARY = "application/proto";
+const CONTENT_TYPE_CONNECT_STREAM = "application/connect+proto";
+const CONTENT_TYPE_GRPC = "application/grpc+proto";
+const ENVELOPE_HEADER_BYTES = 5;
+const FLAG_COMPRESSED = 0b01;
+const FLAG_END_STREAM = 0b10;
+
+/**
+ * Unary and server-streaming calls in the binary format over HTTP/2, without compression, answered
+ * without Connect's generic handler pipeline: gRPC, and Connect's unary and streaming protocols.
+ * These are what typed clients send, and Connect's pipeline (async generators stacked per call, a
+ * linked AbortController aborted at every call's end, a Headers copy per stage) costs more than the
+ * call's own work. The same service implementations and interceptors answer, with the same
+ * HandlerContext, so callers see the same responses; everything else (JSON, compression, gRPC-Web,
+ * HTTP/1.1, GET, client and bidi streams, a malformed timeout) goes to Connect's handlers.
+ *
+ * Responses are never compressed here, which every protocol allows whatever the caller accepts.
+ */
+export class BinaryRpc {
+  readonly #options: BinaryRpcOptions;
+  readonly #methods = new Map<string, BinaryMethod>();
+  /** Each running call's controller, which shutdown aborts: one listener for them all. */
+  readonly #running = new Set<AbortController>();
+
+  constructor(options: BinaryRpcOptions) {
+    this.#options = options;
+    const { shutdownSignal } = options;
+    shutdownSignal?.addEventListener("abort", () => {
+      for (const controller of this.#running) controller.abort(shutdownSignal.reason);
+    }, { once: true });
+  }
+
+  /** Serves a service's unary and server-streaming methods that `implementation` implements. */
+  addService(service: DescService, implementation: object): void {
+    for (const method of service.methods) {
+      if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") continue;
+      const impl: unknown = (implementation as Record<string, unknown>)[method.localName];
+      if (typeof impl !== "function") continue;
+      this.addMethod(method, impl.bind(implementation) as UnaryMethodImpl);
+    }
+  }
+
+  addMethod(method: DescMethod, impl: UnaryMethodImpl): void {
+    if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") return;
+    this.#methods.set(`/${method.parent.typeName}/${method.name}`, { method, impl });
+  }
+
+  /** Answers the request and returns true, or returns false, leaving it to Connect's handlers. */
+  serve(path: string, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): boolean {
+    const entry = this.#methods.get(path);
+    if (entry === undefined || req.method !== "POST") return false;
+    const protocol = binaryProtocol(req.headers, entry.method.methodKind === "unary");
+    if (protocol === undefined) return false;
+    const rawTimeout = req.headers[protocol === "grpc" ? "grpc-timeout" : "connect-timeout-ms"];
+    // Connect's handlers answer a malformed timeout with the error each protocol expects.
+    if (Array.isArray(rawTimeout)) return false;
+    const timeout = protocol === "grpc"
+      ? parseGrpcTimeout(rawTimeout ?? null, Number.MAX_SAFE_INTEGER)
+      : parseConnectTimeout(rawTimeout ?? null, Number.MAX_SAFE_INTEGER);
+    if (timeout.error !== undefined) return false;
+    new BinaryCall(this.#options, this.#running, entry, protocol, timeout.timeoutMs, req, res).run().catch((error: unknown) => {
+      if (!endedByClient(error)) this.#options.onUnexpectedError(error);
+    });
+    return true;
+  }
+}
+
+/** The protocol of a binary, uncompressed call this path serves; undefined for any other request. */
+function binaryProtocol(headers: http2.IncomingHttpHeaders, unary: boolean): Protocol | undefined {
+  switch (headers["content-type"]) {
+    case CONTENT_TYPE_CONNECT_UNARY:
+      return unary && identity(headers["content-encoding"]) ? "connect" : undefined;
+    case CONTENT_TYPE_CONNECT_STREAM:
+      return !unary && identity(headers["connect-content-encoding"]) ? "connect" : undefined;
+    case "application/grpc":
+    case CONTENT_TYPE_GRPC:
+      return identity(headers["grpc-encoding"]) ? "grpc" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function identity(encoding: string | string[] | undefined): boolean {
+  return encoding === undefined || encoding === "identity";
+}
+
+/** One call on the binary path, from reading its request to its last byte. */
+class BinaryCall {
+  readonly #options: BinaryRpcOptions;
+  readonly #running: Set<AbortController>;
+  readonly #method: DescMethod;
+  readonly #impl: UnaryMethodImpl;
+  readonly #protocol: Protocol;
+  readonly #req: http2.Http2ServerRequest;
+  readonly #res: http2.Http2ServerResponse;
+  readonly #controller = new AbortController();
+  readonly #context: HandlerContext;
+  #deadline: NodeJS.Timeout | undefined;
+
+  constructor(
+    options: BinaryRpcOptions,
+    running: Set<AbortController>,
+    entry: BinaryMethod,
+    protocol: Protocol,
+    timeoutMs: number | undefined,
+    req: http2.Http2ServerRequest,
+    res: http2.Http2ServerResponse,
+  ) {
+    this.#options = options;
+    this.#running = running;
+    this.#method = entry.method;
+    this.#impl = entry.impl;
+    this.#protocol = protocol;
+    this.#req = req;
+    this.#res = res;
+    const unary = entry.method.methodKind === "unary";
+    const deadlineAtMs = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const authority = req.authority ?? "localhost";
+    this.#context = {
+      method: entry.method,
+      service: entry.method.parent,
+      requestMethod: "POST",
+      protocolName: protocol,
+      url: `${req.stream.session?.encrypted === true ? "https" : "http"}://${authority}${req.url}`,
+      signal: this.#controller.signal,
+      timeoutMs: () => (deadlineAtMs === undefined ? undefined : deadlineAtMs - Date.now()),
+      requestHeader: webHeaders(req.headers),
+      responseHeader: new Headers({
+        "content-type": protocol === "grpc" ? CONTENT_TYPE_GRPC : unary ? CONTENT_TYPE_CONNECT_UNARY : CONTENT_TYPE_CONNECT_STREAM,
+      }),
+      responseTrailer: protocol === "grpc" ? new Headers({ "grpc-status": "0" }) : new Headers(),
+      values: options.contextValues(req),
+    };
+    running.add(this.#controller);
+    if (options.shutdownSignal?.aborted === true) this.#controller.abort(options.shutdownSignal.reason);
+    if (timeoutMs !== undefined) {
+      const expire = (): void => this.#controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+      if (timeoutMs <= 0) expire();
+      else this.#deadline = setTimeout(expire, timeoutMs);
+    }
+    req.once("close", () => {
+      // An ended response means the call is over and nothing listens to the signal any more.
+      if (res.writableEnded) return;
+      const error = resetError(req.stream.rstCode);
+      if (error === undefined) this.#controller.abort();
+      else this.#controller.abort(error);
+    });
+  }
+
+  async run(): Promise<void> {
+    try {
+      if (this.#method.methodKind === "unary") await this.#runUnary();
+      else await this.#runServerStream();
+    } finally {
+      // Not aborted on success (as Connect's handler does): an abort without a reason builds a
+      // DOMException, and the implementations let go of the signal once their call is over.
+      clearTimeout(this.#deadline);
+      this.#running.delete(this.#controller);
+    }
+  }
+
+  async #runUnary(): Promise<void> {
+    let message: unknown;
+    let header = this.#context.responseHeader;
+    let trailer = this.#context.responseTrailer;
+    try {
+      const request = await this.#readRequest();
+      const response = (await this.#invoke({ ...this.#requestCommon(), stream: false, message: request } as UnaryRequest)) as UnaryResponse;
+      ({ header, trailer } = response);
+      message = normalize(this.#method.output, response.message);
+    } catch (error) {
+      return this.#fail(asConnectError(error), header, trailer);
+    }
+    const bytes = toBinary(this.#method.output, message as never);
+    if (this.#protocol === "grpc") {
+      this.#writeHead(200, header);
+      this.#res.write(envelope(0, bytes));
+      this.#endGrpc(trailer, undefined);
+      return;
+    }
+    const headers = nodeHeaders(header);
+    addMuxedTrailers(headers, trailer);
+    headers["content-length"] = bytes.byteLength;
+    this.#res.writeHead(200, headers);
+    this.#res.end(bytes);
+  }
+
+  async #runServerStream(): Promise<void> {
+    let response: StreamResponse;
+    try {
+      const request = await this.#readRequest();
+      response = (await this.#invoke({ ...this.#requestCommon(), stream: true, message: single(request) } as StreamRequest)) as StreamResponse;
+    } catch (error) {
+      return this.#endStream(this.#context.responseHeader, this.#context.responseTrailer, asConnectError(error));
+    }
+    const messages = response.message[Symbol.asyncIterator]();
+    const res = this.#res;
+    let ended: ConnectError | undefined;
+    try {
+      for (let next = await messages.next(); next.done !== true; next = await messages.next()) {
+        if (!res.headersSent) this.#writeHead(200, response.header);
+        const bytes = toBinary(this.#method.output, normalize(this.#method.output, next.value) as never);
+        const drained = write(res, envelope(0, bytes));
+        if (drained !== undefined) {
+          try {
+            await drained;
+          } catch (error) {
+            // The implementation hears of the failed write as its caller's cancellation and stops.
+            const left = callerLeft(error);
+            this.#controller.abort(left);
+            await messages.throw?.(left).catch(ignore);
+            return;
+          }
+        }
+      }
+    } catch (error) {
+      ended = asConnectError(error);
+    }
+    this.#endStream(response.header, response.trailer, ended);
+  }
+
+  /** The interceptors, then the implementation, as Connect's handler chains them. */
+  #invoke(request: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> {
+    const context = this.#context;
+    const method = this.#method;
+    const impl = this.#impl;
+    const implementation = async (req: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> => {
+      const handlerContext: HandlerContext =
+        req.header === context.requestHeader && req.signal === context.signal && req.contextValues === context.values
+          ? context
+          : { ...context, requestHeader: req.header, signal: req.signal, values: req.contextValues };
+      const common = { service: method.parent, header: context.responseHeader, trailer: context.responseTrailer };
+      if (!req.stream) {
+        return { ...common, stream: false, method, message: await impl(req.message, handlerContext) } as UnaryResponse;
+      }
+      const input = await onlyMessage(req.message);
+      return { ...common, stream: true, method, message: impl(input, handlerContext) as AsyncIterable<unknown> } as StreamResponse;
+    };
+    let next = implementation;
+    const { interceptors } = this.#options;
+    for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next);
+    return next(request);
+  }
+
+  #requestCommon(): Omit<UnaryRequest, "stream" | "message" | "method"> & { method: DescMethod } {
+    const context = this.#context;
+    return {
+      service: context.service,
+      method: this.#method,
+      requestMethod: "POST",
+      url: context.url,
+      signal: context.signal,
+      header: context.requestHeader,
+      contextValues: context.values,
+    };
+  }
+
+  /** The request message: the whole body (Connect unary), or the one enveloped message it holds. */
+  async #readRequest(): Promise<unknown> {
+    const readMaxBytes = this.#options.readMaxBytes;
+    const unary = this.#protocol === "connect" && this.#method.methodKind === "unary";
+    let body: Buffer;
+    try {
+      body = await readRequestBody(this.#req, unary ? readMaxBytes : readMaxBytes + ENVELOPE_HEADER_BYTES);
+    } catch (error) {
+      if (error instanceof RequestBodyError && error.failure === "too_large") {
+        throw new ConnectError(`message size is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
+      }
+      throw new ConnectError("The caller went away before sending its request.", Code.Canceled, undefined, undefined, error);
+    }
+    const bytes = unary ? body : onlyEnvelopedMessage(body, readMaxBytes, this.#method.methodKind);
+    try {
+      return fromBinary(this.#method.input, bytes);
+    } catch (error) {
+      throw new ConnectError(`parse binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal);
+    }
+  }
+
+  #writeHead(status: number, header: Headers): void {
+    this.#res.writeHead(status, nodeHeaders(header));
+  }
+
+  /** A unary call's error: Connect's JSON error body with its HTTP status, or gRPC's trailers. */
+  #fail(error: ConnectError, header: Headers, trailer: Headers): void {
+    if (this.#protocol === "grpc") {
+      this.#writeHead(200, header);
+      this.#endGrpc(trailer, error);
+      return;
+    }
+    header.set("content-type", "application/json");
+    error.metadata.forEach((value, name) => header.set(name, value));
+    const body = errorToJsonBytes(error, {});
+    const headers = nodeHeaders(header);
+    addMuxedTrailers(headers, trailer);
+    headers["content-length"] = body.byteLength;
+    this.#res.writeHead(codeToHttpStatus(error.code), headers);
+    this.#res.end(body);
+  }
+
+  /** A stream's end: Connect's end-of-stream message, or gRPC's trailers; with the error, if any. */
+  #endStream(header: Headers, trailer: Headers, error: ConnectError | undefined): void {
+    const res = this.#res;
+    if (res.destroyed) return;
+    if (!res.headersSent) this.#writeHead(200, header);
+    if (this.#protocol === "grpc") {
+      this.#endGrpc(trailer, error);
+      return;
+    }
+    const json = JSON.stringify(endStreamToJson(trailer, error, {}));
+    res.end(envelope(FLAG_END_STREAM, Buffer.from(json)));
+  }
+
+  #endGrpc(trailer: Headers, error: ConnectError | undefined): void {
+    if (error !== undefined) setTrailerStatus(trailer, error);
+    this.#res.addTrailers(nodeHeaders(trailer));
+    this.#res.end();
+  }
+}
+
+/** What Connect answers for anything thrown that is not a ConnectError. */
+function asConnectError(error: unknown): ConnectError {
+  return error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}
+
+/** An implementation may return a message's init shape, as Connect allows. */
+function normalize(schema: DescMessage, value: unknown): unknown {
+  return isMessage(value, schema) ? value : create(schema, value as never);
+}
+
+/** Connect's unary protocol sends trailers as headers prefixed `trailer-`. */
+function addMuxedTrailers(headers: Record<string, unknown>, trailer: Headers): void {
+  trailer.forEach((value, name) => {
+    headers[`trailer-${name}`] = value;
+  });
+}
+
+function envelope(flags: number, payload: Uint8Array): Buffer {
+  const bytes = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + payload.byteLength);
+  bytes[0] = flags;
+  bytes.writeUInt32BE(payload.byteLength, 1);
+  bytes.set(payload, ENVELOPE_HEADER_BYTES);
+  return bytes;
+}
+
+/** The one message of an enveloped request body, with Connect's errors for anything else. */
+function onlyEnvelopedMessage(body: Buffer, readMaxBytes: number, kind: string): Uint8Array {
+  const label = kind === "unary" ? "unary" : "server-streaming";
+  if (body.byteLength === 0) throw new ConnectError(`protocol error: missing input message for ${label} method`, Code.Unimplemented);
+  if (body.byteLength < ENVELOPE_HEADER_BYTES) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+  const flags = body[0]!;
+  const size = body.readUInt32BE(1);
+  if ((flags & FLAG_COMPRESSED) !== 0) {
+    throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+  }
+  if (flags !== 0) throw new ConnectError(`protocol error: unexpected envelope flags ${flags}`, Code.InvalidArgument);
+  if (size > readMaxBytes) {
+    throw new ConnectError(`message size ${size} is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
+  }
+  const end = ENVELOPE_HEADER_BYTES + size;
+  if (body.byteLength < end) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+  if (body.byteLength > end) throw new ConnectError(`protocol error: received extra input message for ${label} method`, Code.Unimplemented);
+  return body.subarray(ENVELOPE_HEADER_BYTES, end);
+}
+
+/** A server-streaming implementation's input, as the request stream interceptors see. */
+function single<T>(message: T): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      let given = false;
+      return {
+        next: () => {
+          if (given) return Promise.resolve({ done: true, value: undefined });
+          given = true;
+          return Promise.resolve({ done: false, value: message });
+        },
+      };
+    },
+  };
+}
+
+async function onlyMessage<T>(messages: AsyncIterable<T>): Promise<T> {
+  const iterator = messages[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done === true) throw new ConnectError("protocol error: missing input message for server-streaming method", Code.Unimplemented);
+  const second = await iterator.next();
+  if (second.done !== true) throw new ConnectError("protocol error: received extra input message for server-streaming method", Code.Unimplemented);
+  return first.value;
+}

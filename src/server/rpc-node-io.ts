@@ -1,0 +1,103 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type * as http from "node:http";
+import * as http2 from "node:http2";
+import { GatewayError } from "../errors/index.js";
+
+// What both RPC paths (Connect's handlers and the binary path) share about Node's requests and responses.
+
+export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+/** The request's headers without HTTP/2 pseudo-headers, as Connect reads them. */
+export function webHeaders(headers: http2.IncomingHttpHeaders): Headers {
+  const result = new Headers();
+  for (const name in headers) {
+    if (name.startsWith(":")) continue;
+    const value = headers[name];
+    if (typeof value === "string") result.append(name, value);
+    else if (value !== undefined) for (const item of value) result.append(name, item);
+  }
+  return result;
+}
+
+const { constants } = http2;
+
+/** The HTTP/2 reset codes that end a call with an error, as connect-node maps them; the others end it with a plain abort. */
+const RESET_CODES: ReadonlyMap<number, readonly [name: string, code: Code]> = new Map([
+  [constants.NGHTTP2_PROTOCOL_ERROR, ["PROTOCOL_ERROR", Code.Internal]],
+  [constants.NGHTTP2_INTERNAL_ERROR, ["INTERNAL_ERROR", Code.Internal]],
+  [constants.NGHTTP2_FLOW_CONTROL_ERROR, ["FLOW_CONTROL_ERROR", Code.Internal]],
+  [constants.NGHTTP2_SETTINGS_TIMEOUT, ["SETTINGS_TIMEOUT", Code.Internal]],
+  [constants.NGHTTP2_FRAME_SIZE_ERROR, ["FRAME_SIZE_ERROR", Code.Internal]],
+  [constants.NGHTTP2_COMPRESSION_ERROR, ["COMPRESSION_ERROR", Code.Internal]],
+  [constants.NGHTTP2_CONNECT_ERROR, ["CONNECT_ERROR", Code.Internal]],
+  [constants.NGHTTP2_REFUSED_STREAM, ["REFUSED_STREAM", Code.Unavailable]],
+  [constants.NGHTTP2_CANCEL, ["CANCEL", Code.Canceled]],
+  [constants.NGHTTP2_ENHANCE_YOUR_CALM, ["ENHANCE_YOUR_CALM", Code.ResourceExhausted]],
+  [constants.NGHTTP2_INADEQUATE_SECURITY, ["INADEQUATE_SECURITY", Code.PermissionDenied]],
+  [constants.NGHTTP2_HTTP_1_1_REQUIRED, ["HTTP_1_1_REQUIRED", Code.PermissionDenied]],
+]);
+
+export function resetError(rstCode: number): ConnectError | undefined {
+  const known = RESET_CODES.get(rstCode);
+  if (known === undefined) return undefined;
+  const [name, code] = known;
+  return new ConnectError(`http/2 stream closed with error code ${name} (0x${rstCode.toString(16)})`, code);
+}
+
+/** Undefined when the response took the chunk at once; else settles once it drains or fails. */
+export function write(res: NodeResponse, chunk: Uint8Array): Promise<void> | undefined {
+  const errored = "errored" in res ? res.errored : null;
+  if (errored !== null) return Promise.reject(errored);
+  let failed: ((error: Error) => void) | undefined;
+  const flushed = (res as http.ServerResponse).write(chunk, (error) => {
+    if (error !== null && error !== undefined) failed?.(error);
+  });
+  if (flushed) return undefined;
+  return new Promise<void>((resolve, reject) => {
+    const settle = (error?: Error): void => {
+      res.off("error", settle);
+      res.off("drain", settle);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    failed = (error) => {
+      settle(error);
+      // The stream emits this error too once the write has failed; it is answered already.
+      res.once("error", ignore);
+    };
+    res.once("error", settle);
+    res.once("drain", settle);
+  });
+}
+
+export function nodeHeaders(headers: Headers): http.OutgoingHttpHeaders {
+  const result: http.OutgoingHttpHeaders = Object.create(null);
+  headers.forEach((value, name) => {
+    const existing = result[name];
+    if (existing === undefined) result[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else result[name] = [String(existing), value];
+  });
+  return result;
+}
+
+/** Node's error codes of a stream the client closed or reset, which connect-node answers as Aborted. */
+const CLIENT_GONE_CODES: ReadonlySet<string> = new Set(["ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED", "ERR_HTTP2_INVALID_STREAM", "ECONNRESET"]);
+
+/** Whether a call failed because its client went away: connectNodeAdapter does not log those. */
+export function endedByClient(reason: unknown): boolean {
+  if (reason instanceof ConnectError) return reason.code === Code.Aborted;
+  const seen = new Set<unknown>();
+  for (let error = reason; error instanceof Error && !seen.has(error); error = error.cause) {
+    seen.add(error);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && CLIENT_GONE_CODES.has(code)) return true;
+  }
+  return false;
+}
+
+export function callerLeft(cause: unknown): GatewayError {
+  return new GatewayError("request_canceled", "The caller went away while the answer was being written.", { cause });
+}
+
+export function ignore(): void {}

@@ -1,0 +1,215 @@
+import { create, toBinary } from "@bufbuild/protobuf";
+import { StructSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createContextValues, type ConnectRouter, type HandlerContext, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ChatService,
+  CreateChatCompletionRequestSchema,
+  StreamChatCompletionRequestSchema,
+  type ChatCompletionChunk,
+  type CreateChatCompletionRequest,
+  type StreamChatCompletionRequest,
+} from "../../gen/tensorwall/v1/chat_pb.js";
+import { BinaryRpc } from "../../src/server/binary-rpc.js";
+
+/**
+ * The binary path against connect-node's own handler: the same service and interceptor behind
+ * both, the same raw HTTP/2 requests to each, and every answer compared byte for byte (status,
+ * headers, body, trailers). The binary path's server answers 599 for a request it would not serve.
+ */
+
+const READ_MAX_BYTES = 1000;
+const NOT_SERVED = 599;
+
+/** What a stub method does, chosen by the request's model. */
+async function behave(model: string, ctx: HandlerContext): Promise<void> {
+  ctx.responseHeader.set("x-stub", "header");
+  ctx.responseTrailer.set("x-stub-trailer", "trailer");
+  if (model === "fail") {
+    throw new ConnectError("refused", Code.ResourceExhausted, { "x-error-detail": "limit" }, [
+      { desc: StructSchema, value: create(StructSchema, { fields: { limit: { kind: { case: "numberValue", value: 60 } } } }) },
+    ]);
+  }
+  if (model === "crash") throw new Error("not a ConnectError");
+  if (model === "slow") {
+    await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+    throw ctx.signal.reason;
+  }
+}
+
+const chatStub: Partial<ServiceImpl<typeof ChatService>> = {
+  async createChatCompletion(request: CreateChatCompletionRequest, ctx) {
+    await behave(request.model, ctx);
+    // An init shape, not a message: both paths must make it one.
+    return { id: "chatcmpl-1", created: 1_700_000_000n, model: request.model, choices: [{ index: 0, message: { content: "héllo ✓" }, finishReason: "stop" }] };
+  },
+  async *streamChatCompletion(wrapper: StreamChatCompletionRequest, ctx) {
+    const model = wrapper.request?.model ?? "";
+    if (model === "fail-first") await behave("fail", ctx);
+    ctx.responseHeader.set("x-stub", "stream");
+    for (let index = 0; index < 3; index++) {
+      if (index === 2 && model === "fail-mid") throw new ConnectError("cut off", Code.Unavailable, { "x-error-detail": "mid" });
+      if (index === 2 && model === "crash-mid") throw new Error("not a ConnectError");
+      yield { id: `chunk-${index}`, model, choices: [{ index: 0, delta: { content: `part ${index}` } }] } as unknown as ChatCompletionChunk;
+    }
+    ctx.responseTrailer.set("x-stub-trailer", "done");
+  },
+};
+
+const addHeader: Interceptor = (next) => async (request) => {
+  const response = await next(request);
+  response.header.set("x-intercepted", request.stream ? "stream" : "unary");
+  return response;
+};
+
+const routes = (router: ConnectRouter): void => {
+  router.service(ChatService, chatStub);
+};
+
+interface Served {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+async function serve(handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void): Promise<Served> {
+  const server = http2.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let binary: Served;
+let reference: Served;
+const unexpected: unknown[] = [];
+
+beforeAll(async () => {
+  const rpc = new BinaryRpc({
+    interceptors: [addHeader],
+    readMaxBytes: READ_MAX_BYTES,
+    contextValues: () => createContextValues(),
+    onUnexpectedError: (error) => unexpected.push(error),
+  });
+  rpc.addService(ChatService, chatStub);
+  binary = await serve((req, res) => {
+    if (!rpc.serve(req.url, req, res)) {
+      res.writeHead(NOT_SERVED);
+      res.end();
+    }
+  });
+  reference = await serve(connectNodeAdapter({ routes, interceptors: [addHeader], readMaxBytes: READ_MAX_BYTES }) as never);
+});
+
+afterAll(async () => {
+  await Promise.all([binary.close(), reference.close()]);
+});
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, unknown>;
+  readonly body: string;
+  readonly trailers: Record<string, unknown>;
+}
+
+function call(url: string, path: string, headers: http2.OutgoingHttpHeaders, body: Uint8Array): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    session.on("error", reject);
+    const stream = session.request({ ":method": "POST", ":path": path, ...headers });
+    let status = 0;
+    let responseHeaders: Record<string, unknown> = {};
+    let trailers: Record<string, unknown> = {};
+    const pieces: Buffer[] = [];
+    stream.on("response", (received) => {
+      status = Number(received[":status"]);
+      responseHeaders = withoutVolatile(received);
+    });
+    stream.on("trailers", (received) => (trailers = withoutVolatile(received)));
+    stream.on("data", (piece: Buffer) => pieces.push(piece));
+    stream.on("end", () => {
+      session.close();
+      resolve({ status, headers: responseHeaders, body: Buffer.concat(pieces).toString("base64"), trailers });
+    });
+    stream.on("error", reject);
+    stream.end(body);
+  });
+}
+
+function withoutVolatile(headers: http2.IncomingHttpHeaders): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) if (name !== "date" && !name.startsWith(":")) kept[name] = value;
+  return kept;
+}
+
+function enveloped(message: Uint8Array, flags = 0): Buffer {
+  const bytes = Buffer.alloc(5 + message.length);
+  bytes[0] = flags;
+  bytes.writeUInt32BE(message.length, 1);
+  bytes.set(message, 5);
+  return bytes;
+}
+
+const unaryRequest = (model: string): Uint8Array => toBinary(CreateChatCompletionRequestSchema, create(CreateChatCompletionRequestSchema, { model }));
+const streamRequest = (model: string): Uint8Array =>
+  toBinary(StreamChatCompletionRequestSchema, create(StreamChatCompletionRequestSchema, { request: { model } }));
+
+const UNARY = "/tensorwall.v1.ChatService/CreateChatCompletion";
+const STREAM = "/tensorwall.v1.ChatService/StreamChatCompletion";
+const connectUnary = { "content-type": "application/proto", "connect-protocol-version": "1" };
+const connectStream = { "content-type": "application/connect+proto", "connect-protocol-version": "1" };
+const grpc = { "content-type": "application/grpc", te: "trailers" };
+
+const cases: [name: string, path: string, headers: http2.OutgoingHttpHeaders, body: Uint8Array][] = [
+  ["Connect unary", UNARY, connectUnary, unaryRequest("ok")],
+  ["Connect unary, an error with metadata and details", UNARY, connectUnary, unaryRequest("fail")],
+  ["Connect unary, a thrown non-Connect error", UNARY, connectUnary, unaryRequest("crash")],
+  ["Connect unary, a deadline that passes", UNARY, { ...connectUnary, "connect-timeout-ms": "30" }, unaryRequest("slow")],
+  ["Connect unary, a message larger than readMaxBytes", UNARY, connectUnary, unaryRequest("x".repeat(READ_MAX_BYTES + 1))],
+  ["Connect unary, bytes that are no message", UNARY, connectUnary, Buffer.from([0xff, 0xff, 0xff])],
+  ["gRPC unary", UNARY, grpc, enveloped(unaryRequest("ok"))],
+  ["gRPC unary as application/grpc+proto", UNARY, { ...grpc, "content-type": "application/grpc+proto" }, enveloped(unaryRequest("ok"))],
+  ["gRPC unary, an error with metadata and details", UNARY, grpc, enveloped(unaryRequest("fail"))],
+  ["gRPC unary, a deadline that passes", UNARY, { ...grpc, "grpc-timeout": "30m" }, enveloped(unaryRequest("slow"))],
+  ["gRPC unary, no message", UNARY, grpc, new Uint8Array()],
+  ["gRPC unary, a compressed envelope without an encoding", UNARY, grpc, enveloped(unaryRequest("ok"), 1)],
+  ["Connect stream", STREAM, connectStream, enveloped(streamRequest("ok"))],
+  ["Connect stream, an error after two messages", STREAM, connectStream, enveloped(streamRequest("fail-mid"))],
+  ["Connect stream, a thrown non-Connect error after two messages", STREAM, connectStream, enveloped(streamRequest("crash-mid"))],
+  ["Connect stream, an error before the first message", STREAM, connectStream, enveloped(streamRequest("fail-first"))],
+  ["gRPC stream", STREAM, grpc, enveloped(streamRequest("ok"))],
+  ["gRPC stream, an error after two messages", STREAM, grpc, enveloped(streamRequest("fail-mid"))],
+  ["gRPC stream, an error before the first message", STREAM, grpc, enveloped(streamRequest("fail-first"))],
+];
+
+describe("the binary RPC path answers as Connect's own handler does", () => {
+  it.each(cases)("%s", async (_name, path, headers, body) => {
+    const [fromBinary, fromReference] = await Promise.all([call(binary.url, path, headers, body), call(reference.url, path, headers, body)]);
+    expect(fromBinary.status).not.toBe(NOT_SERVED);
+    expect(fromBinary).toEqual(fromReference);
+  });
+
+  it("reports no unexpected errors for any of them", () => {
+    expect(unexpected).toEqual([]);
+  });
+});
+
+describe("what the binary path leaves to Connect's handlers", () => {
+  it.each([
+    ["JSON", UNARY, { "content-type": "application/json" }],
+    ["a compressed Connect request", UNARY, { ...connectUnary, "content-encoding": "gzip" }],
+    ["a compressed gRPC request", UNARY, { ...grpc, "grpc-encoding": "gzip" }],
+    ["gRPC-Web", UNARY, { "content-type": "application/grpc-web+proto" }],
+    ["a malformed gRPC timeout", UNARY, { ...grpc, "grpc-timeout": "soon" }],
+    ["the unary content type on a streaming method", STREAM, connectUnary],
+    ["an unknown method", "/tensorwall.v1.ChatService/Nope", connectUnary],
+    ["a method the service does not implement", "/tensorwall.v1.ChatService/ListModels", connectUnary],
+  ] as const)("%s", async (_name, path, headers) => {
+    const answer = await call(binary.url, path, headers, new Uint8Array());
+    expect(answer.status).toBe(NOT_SERVED);
+  });
+});
