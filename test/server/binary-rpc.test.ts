@@ -9,7 +9,6 @@ import {
   ChatService,
   CreateChatCompletionRequestSchema,
   StreamChatCompletionRequestSchema,
-  type ChatCompletionChunk,
   type CreateChatCompletionRequest,
   type StreamChatCompletionRequest,
 } from "../../gen/tensorwall/v1/chat_pb.js";
@@ -53,7 +52,7 @@ const chatStub: Partial<ServiceImpl<typeof ChatService>> = {
     for (let index = 0; index < 3; index++) {
       if (index === 2 && model === "fail-mid") throw new ConnectError("cut off", Code.Unavailable, { "x-error-detail": "mid" });
       if (index === 2 && model === "crash-mid") throw new Error("not a ConnectError");
-      yield { id: `chunk-${index}`, model, choices: [{ index: 0, delta: { content: `part ${index}` } }] } as unknown as ChatCompletionChunk;
+      yield { id: `chunk-${index}`, model, choices: [{ index: 0, delta: { content: `part ${index}` } }] };
     }
     ctx.responseTrailer.set("x-stub-trailer", "done");
   },
