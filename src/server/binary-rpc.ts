@@ -401,19 +401,20 @@ function onlyEnvelopedMessage(body: Buffer, readMaxBytes: number, kind: string):
   return body.subarray(ENVELOPE_HEADER_BYTES, end);
 }
 
-/** A server-streaming implementation's input, as the request stream interceptors see. */
+/**
+ * A server-streaming implementation's input, as the request stream interceptors see; it lets go of
+ * the message once read, so a long stream does not keep its request (and prompt) alive.
+ */
 function single<T>(message: T): AsyncIterable<T> {
+  let unread: { readonly value: T } | undefined = { value: message };
   return {
-    [Symbol.asyncIterator]: () => {
-      let given = false;
-      return {
-        next: () => {
-          if (given) return Promise.resolve({ done: true, value: undefined });
-          given = true;
-          return Promise.resolve({ done: false, value: message });
-        },
-      };
-    },
+    [Symbol.asyncIterator]: () => ({
+      next: (): Promise<IteratorResult<T>> => {
+        const read = unread;
+        unread = undefined;
+        return Promise.resolve(read === undefined ? { done: true, value: undefined } : { done: false, value: read.value });
+      },
+    }),
   };
 }
 
