@@ -1,0 +1,1 @@
+export { binaryEncoder, type BinaryEncoder } from "./binary-encoder.js";
