@@ -1,4 +1,4 @@
-import { create, fromBinary, isMessage, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { create, fromBinary, isMessage, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -14,6 +14,7 @@ import { codeToHttpStatus, endStreamToJson, errorToJsonBytes, parseTimeout as pa
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type * as http2 from "node:http2";
 import { readRequestBody, RequestBodyError } from "../http-body/index.js";
+import { binaryEncoder, type BinaryEncoder } from "../protobuf-binary/index.js";
 import { callerLeft, endedByClient, ignore, nodeHeaders, resetError, webHeaders, write } from "./rpc-node-io.js";
 
 export interface BinaryRpcOptions {
@@ -33,6 +34,7 @@ type UnaryMethodImpl = (request: unknown, context: HandlerContext) => unknown;
 interface BinaryMethod {
   readonly method: DescMethod;
   readonly impl: UnaryMethodImpl;
+  readonly output: BinaryEncoder<unknown>;
 }
 
 type Protocol = "connect" | "grpc";
@@ -81,7 +83,7 @@ export class BinaryRpc {
 
   addMethod(method: DescMethod, impl: UnaryMethodImpl): void {
     if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") return;
-    this.#methods.set(`/${method.parent.typeName}/${method.name}`, { method, impl });
+    this.#methods.set(`/${method.parent.typeName}/${method.name}`, { method, impl, output: binaryEncoder(method.output) as BinaryEncoder<unknown> });
   }
 
   /** Answers the request and returns true, or returns false, leaving it to Connect's handlers. */
@@ -129,6 +131,7 @@ class BinaryCall {
   readonly #running: Set<AbortController>;
   readonly #method: DescMethod;
   readonly #impl: UnaryMethodImpl;
+  readonly #output: BinaryEncoder<unknown>;
   readonly #protocol: Protocol;
   readonly #req: http2.Http2ServerRequest;
   readonly #res: http2.Http2ServerResponse;
@@ -149,6 +152,7 @@ class BinaryCall {
     this.#running = running;
     this.#method = entry.method;
     this.#impl = entry.impl;
+    this.#output = entry.output;
     this.#protocol = protocol;
     this.#req = req;
     this.#res = res;
@@ -210,13 +214,13 @@ class BinaryCall {
     } catch (error) {
       return this.#fail(asConnectError(error), header, trailer);
     }
-    const bytes = toBinary(this.#method.output, message as never);
     if (this.#protocol === "grpc") {
       this.#writeHead(200, header);
-      this.#res.write(envelope(0, bytes));
+      this.#res.write(this.#enveloped(message));
       this.#endGrpc(trailer, undefined);
       return;
     }
+    const bytes = this.#output.encode(message);
     const headers = nodeHeaders(header);
     addMuxedTrailers(headers, trailer);
     headers["content-length"] = bytes.byteLength;
@@ -238,8 +242,7 @@ class BinaryCall {
     try {
       for (let next = await messages.next(); next.done !== true; next = await messages.next()) {
         if (!res.headersSent) this.#writeHead(200, response.header);
-        const bytes = toBinary(this.#method.output, normalize(this.#method.output, next.value) as never);
-        const drained = write(res, envelope(0, bytes));
+        const drained = write(res, this.#enveloped(normalize(this.#method.output, next.value)));
         if (drained !== undefined) {
           try {
             await drained;
@@ -315,6 +318,17 @@ class BinaryCall {
     }
   }
 
+  /** A response message in an envelope, encoded straight after the envelope's header. */
+  #enveloped(message: unknown): Uint8Array {
+    const bytes = this.#output.encode(message, ENVELOPE_HEADER_BYTES);
+    const size = bytes.byteLength - ENVELOPE_HEADER_BYTES;
+    bytes[1] = size >>> 24;
+    bytes[2] = (size >>> 16) & 0xff;
+    bytes[3] = (size >>> 8) & 0xff;
+    bytes[4] = size & 0xff;
+    return bytes;
+  }
+
   #writeHead(status: number, header: Headers): void {
     this.#res.writeHead(status, nodeHeaders(header));
   }
@@ -346,7 +360,7 @@ class BinaryCall {
       return;
     }
     const json = JSON.stringify(endStreamToJson(trailer, error, {}));
-    res.end(envelope(FLAG_END_STREAM, Buffer.from(json)));
+    res.end(endStreamEnvelope(json));
   }
 
   #endGrpc(trailer: Headers, error: ConnectError | undefined): void {
@@ -373,11 +387,13 @@ function addMuxedTrailers(headers: Record<string, unknown>, trailer: Headers): v
   });
 }
 
-function envelope(flags: number, payload: Uint8Array): Buffer {
-  const bytes = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + payload.byteLength);
-  bytes[0] = flags;
-  bytes.writeUInt32BE(payload.byteLength, 1);
-  bytes.set(payload, ENVELOPE_HEADER_BYTES);
+/** Connect's end-of-stream message, in its envelope. */
+function endStreamEnvelope(json: string): Buffer {
+  const size = Buffer.byteLength(json);
+  const bytes = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + size);
+  bytes[0] = FLAG_END_STREAM;
+  bytes.writeUInt32BE(size, 1);
+  bytes.write(json, ENVELOPE_HEADER_BYTES);
   return bytes;
 }
 
