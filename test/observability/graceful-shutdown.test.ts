@@ -107,20 +107,26 @@ it("on SIGTERM refuses new connections, lets streams finish within the grace per
     });
   const finishing = await stream("gpt-4o-mini", "finishing");
   const hanging = await stream("gpt-4o", "hanging");
-  const rpc = createClient(ChatService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
-  const rpcStream = rpc.streamChatCompletion(
-    { request: { model: "gpt-4o", messages: [{ role: Role.USER, content: "Count" }] } },
-    { headers: { authorization: `Bearer ${adminKey}`, "x-request-id": "rpc-hanging" } },
-  )[Symbol.asyncIterator]();
-  expect((await rpcStream.next()).done).toBe(false);
-  const rpcEnd = (async () => {
-    try {
-      while (!(await rpcStream.next()).done);
-      return undefined;
-    } catch (error) {
-      return ConnectError.from(error);
-    }
-  })();
+  // Connect over HTTP/1.1 goes through connect-es's handler; over HTTP/2 (binary) through the gateway's binary path.
+  // The end is wrapped: an async function returning a promise would wait for it.
+  const rpcStream = async (httpVersion: "1.1" | "2", requestId: string): Promise<{ end: Promise<ConnectError | undefined> }> => {
+    const rpc = createClient(ChatService, createConnectTransport({ baseUrl: url, httpVersion }));
+    const messages = rpc.streamChatCompletion(
+      { request: { model: "gpt-4o", messages: [{ role: Role.USER, content: "Count" }] } },
+      { headers: { authorization: `Bearer ${adminKey}`, "x-request-id": requestId } },
+    )[Symbol.asyncIterator]();
+    expect((await messages.next()).done).toBe(false);
+    const end = (async () => {
+      try {
+        while (!(await messages.next()).done);
+        return undefined;
+      } catch (error) {
+        return ConnectError.from(error);
+      }
+    })();
+    return { end };
+  };
+  const rpcStreams = [await rpcStream("1.1", "rpc-hanging"), await rpcStream("2", "rpc-h2-hanging")];
   const finishingText = finishing.text();
   const hangingText = hanging.text();
 
@@ -142,9 +148,11 @@ it("on SIGTERM refuses new connections, lets streams finish within the grace per
     error: { code: "upstream_unavailable", message: "The gateway is shutting down; retry the request." },
   });
   expect(cut).not.toContain("[DONE]");
-  const rpcError = await rpcEnd;
-  expect(rpcError?.code).toBe(Code.Unavailable);
-  expect(rpcError?.metadata.get("tensorwall-error-code")).toBe("upstream_unavailable");
+  for (const { end } of rpcStreams) {
+    const rpcError = await end;
+    expect(rpcError?.code).toBe(Code.Unavailable);
+    expect(rpcError?.metadata.get("tensorwall-error-code")).toBe("upstream_unavailable");
+  }
 
   expect(await exited).toBe(0);
   await stdoutClosed;
@@ -155,12 +163,18 @@ it("on SIGTERM refuses new connections, lets streams finish within the grace per
     expect(rows).toEqual([
       { deployment: "gpt-4o", status: "upstream_unavailable" },
       { deployment: "gpt-4o", status: "upstream_unavailable" },
+      { deployment: "gpt-4o", status: "upstream_unavailable" },
       { deployment: "gpt-4o-mini", status: "ok" },
     ]);
   } finally {
     ledger.close();
   }
   const requestLines = new Map(lines.filter((line) => line["msg"] === "request").map((line) => [line["requestId"], line["status"]]));
-  expect(Object.fromEntries(requestLines)).toEqual({ finishing: "ok", hanging: "upstream_unavailable", "rpc-hanging": "upstream_unavailable" });
+  expect(Object.fromEntries(requestLines)).toEqual({
+    finishing: "ok",
+    hanging: "upstream_unavailable",
+    "rpc-hanging": "upstream_unavailable",
+    "rpc-h2-hanging": "upstream_unavailable",
+  });
   expect(lines.at(-1)).toMatchObject({ msg: "stopped" });
 }, 30_000);
