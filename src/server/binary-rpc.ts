@@ -15,7 +15,8 @@ import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/
 import type * as http2 from "node:http2";
 import { readRequestBody, RequestBodyError } from "../http-body/index.js";
 import { binaryEncoder, type BinaryEncoder } from "../protobuf-binary/index.js";
-import { callerLeft, endedByClient, ignore, nodeHeaders, resetError, webHeaders, write } from "./rpc-node-io.js";
+import { PlainHeaders } from "./plain-headers.js";
+import { callerLeft, endedByClient, ignore, nodeHeaders, resetError, write } from "./rpc-node-io.js";
 
 export interface BinaryRpcOptions {
   readonly interceptors: readonly Interceptor[];
@@ -167,11 +168,11 @@ class BinaryCall {
       url: `${req.stream.session?.encrypted === true ? "https" : "http"}://${authority}${req.url}`,
       signal: this.#controller.signal,
       timeoutMs: () => (deadlineAtMs === undefined ? undefined : deadlineAtMs - Date.now()),
-      requestHeader: webHeaders(req.headers),
-      responseHeader: new Headers({
-        "content-type": protocol === "grpc" ? CONTENT_TYPE_GRPC : unary ? CONTENT_TYPE_CONNECT_UNARY : CONTENT_TYPE_CONNECT_STREAM,
-      }),
-      responseTrailer: protocol === "grpc" ? new Headers({ "grpc-status": "0" }) : new Headers(),
+      requestHeader: PlainHeaders.fromRequest(req.headers),
+      responseHeader: new PlainHeaders([
+        ["content-type", protocol === "grpc" ? CONTENT_TYPE_GRPC : unary ? CONTENT_TYPE_CONNECT_UNARY : CONTENT_TYPE_CONNECT_STREAM],
+      ]),
+      responseTrailer: protocol === "grpc" ? new PlainHeaders([["grpc-status", "0"]]) : new PlainHeaders(),
       values: options.contextValues(req),
     };
     running.add(this.#controller);

@@ -1,0 +1,107 @@
+import type * as http2 from "node:http2";
+
+/**
+ * The Fetch API's Headers over a plain Map, for the binary RPC path's handler contexts: Node 20's
+ * Headers runs WebIDL conversions, validates every name and value, and sorts on each read, which
+ * cost a call about 10 µs and much of its garbage. Names are lower-cased and iteration is sorted by
+ * name, as Headers does; values are not validated here, since they come from Node's HTTP/2 parser or
+ * from the gateway's own code, and Node checks them again when it writes them.
+ */
+export class PlainHeaders implements Headers {
+  readonly #values = new Map<string, string>();
+  /** Set-Cookie values stay separate, as Headers keeps them. */
+  #cookies: string[] | undefined;
+
+  constructor(entries?: Iterable<readonly [string, string]>) {
+    if (entries !== undefined) for (const [name, value] of entries) this.append(name, value);
+  }
+
+  /** A request's headers as Node parsed them, without HTTP/2 pseudo-headers. */
+  static fromRequest(headers: http2.IncomingHttpHeaders): PlainHeaders {
+    const result = new PlainHeaders();
+    for (const name in headers) {
+      if (name.startsWith(":")) continue;
+      const value = headers[name];
+      if (typeof value === "string") result.append(name, value);
+      else if (value !== undefined) for (const item of value) result.append(name, item);
+    }
+    return result;
+  }
+
+  append(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const normalized = trimHttpWhitespace(value);
+    if (key === "set-cookie") {
+      (this.#cookies ??= []).push(normalized);
+      return;
+    }
+    const existing = this.#values.get(key);
+    this.#values.set(key, existing === undefined ? normalized : `${existing}, ${normalized}`);
+  }
+
+  set(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const normalized = trimHttpWhitespace(value);
+    if (key === "set-cookie") this.#cookies = [normalized];
+    else this.#values.set(key, normalized);
+  }
+
+  delete(name: string): void {
+    const key = name.toLowerCase();
+    if (key === "set-cookie") this.#cookies = undefined;
+    else this.#values.delete(key);
+  }
+
+  get(name: string): string | null {
+    const key = name.toLowerCase();
+    if (key === "set-cookie") return this.#cookies === undefined || this.#cookies.length === 0 ? null : this.#cookies.join(", ");
+    return this.#values.get(key) ?? null;
+  }
+
+  has(name: string): boolean {
+    const key = name.toLowerCase();
+    return key === "set-cookie" ? this.#cookies !== undefined && this.#cookies.length > 0 : this.#values.has(key);
+  }
+
+  getSetCookie(): string[] {
+    return this.#cookies === undefined ? [] : [...this.#cookies];
+  }
+
+  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    for (const [name, value] of this.#sorted()) callback.call(thisArg, value, name, this);
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    yield* this.#sorted();
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [name] of this.#sorted()) yield name;
+  }
+
+  *values(): IterableIterator<string> {
+    for (const [, value] of this.#sorted()) yield value;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  /** Every entry in name order, each Set-Cookie value on its own, as Headers iterates. */
+  #sorted(): [string, string][] {
+    const entries: [string, string][] = [];
+    for (const [name, value] of this.#values) entries.push([name, value]);
+    if (this.#cookies !== undefined) for (const cookie of this.#cookies) entries.push(["set-cookie", cookie]);
+    if (entries.length > 1) entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return entries;
+  }
+}
+
+/** Headers strips leading and trailing HTTP whitespace (tab, space, CR, LF) from values. */
+function trimHttpWhitespace(value: string): string {
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  return first === 0x20 || first === 0x09 || first === 0x0a || first === 0x0d || last === 0x20 || last === 0x09 || last === 0x0a || last === 0x0d
+    ? value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "")
+    : value;
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { PlainHeaders } from "../../src/server/plain-headers.js";
+
+/** Everything a reader can see of a Headers object. */
+function seen(headers: Headers, names: readonly string[]): unknown {
+  const forEach: [string, string][] = [];
+  headers.forEach((value, name) => forEach.push([name, value]));
+  return {
+    forEach,
+    entries: [...headers.entries()],
+    iterated: [...headers],
+    keys: [...headers.keys()],
+    values: [...headers.values()],
+    cookies: headers.getSetCookie(),
+    read: names.map((name) => [headers.get(name), headers.has(name)]),
+  };
+}
+
+type Step = [op: "append" | "set" | "delete", name: string, value?: string];
+
+describe("PlainHeaders reads as Node's Headers does after the same changes", () => {
+  it.each<[string, Step[]]>([
+    ["appends combine under one lower-cased name", [["append", "X-Rate", "1"], ["append", "x-rate", "2"], ["append", "A", "first"]]],
+    ["set replaces, delete removes, in any case", [["append", "b", "1"], ["set", "B", "2"], ["append", "c", "3"], ["delete", "C"]]],
+    ["values lose surrounding HTTP whitespace only", [["append", "v", "  padded\t"], ["set", "w", "in side"], ["append", "u", "\r\nx\n"]]],
+    ["Set-Cookie values stay separate", [["append", "Set-Cookie", "a=1"], ["append", "set-cookie", "b=2"], ["append", "z", "last"], ["append", "a", "first"]]],
+    ["Set-Cookie set and deleted", [["append", "set-cookie", "a=1"], ["set", "set-cookie", "b=2"], ["append", "k", "v"], ["delete", "set-cookie"]]],
+    ["iteration is sorted by name", [["append", "zeta", "1"], ["append", "alpha", "2"], ["append", "grpc-status", "0"], ["append", "content-type", "x"]]],
+  ])("%s", (_name, steps) => {
+    const plain = new PlainHeaders();
+    const reference = new Headers();
+    for (const [op, name, value] of steps) {
+      for (const headers of [plain, reference]) {
+        if (op === "delete") headers.delete(name);
+        else headers[op](name, value!);
+      }
+    }
+    const names = [...new Set(steps.map(([, name]) => name)), "absent"];
+    expect(seen(plain, names)).toEqual(seen(reference, names));
+  });
+
+  it("takes a request's headers from Node without its pseudo-headers, arrays as separate values", () => {
+    const plain = PlainHeaders.fromRequest({
+      ":method": "POST",
+      ":path": "/tensorwall.v1.ChatService/CreateChatCompletion",
+      "content-type": "application/proto",
+      authorization: "Bearer gw_x",
+      "set-cookie": ["a=1", "b=2"],
+    });
+    expect([...plain]).toEqual([
+      ["authorization", "Bearer gw_x"],
+      ["content-type", "application/proto"],
+      ["set-cookie", "a=1"],
+      ["set-cookie", "b=2"],
+    ]);
+  });
+
+  it("is accepted where Headers are, and copies into a real Headers", () => {
+    const plain = new PlainHeaders([["x-a", "1"]]);
+    expect([...new Headers(plain)]).toEqual([["x-a", "1"]]);
+  });
+});
