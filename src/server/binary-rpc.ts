@@ -258,6 +258,8 @@ class BinaryCall {
       }
     } catch (error) {
       ended = asConnectError(error);
+      // A failed write of the headers leaves the implementation's stream open; let it go.
+      messages.return?.().catch(ignore);
     }
     this.#endStream(response.header, response.trailer, ended);
   }
