@@ -209,7 +209,7 @@ class BinaryCall {
     let trailer = this.#context.responseTrailer;
     try {
       const request = await this.#readRequest();
-      const response = (await this.#invoke({ ...this.#requestCommon(), stream: false, message: request } as UnaryRequest)) as UnaryResponse;
+      const response = (await this.#invoke(false, request)) as UnaryResponse;
       ({ header, trailer } = response);
       message = normalize(this.#method.output, response.message);
     } catch (error) {
@@ -233,7 +233,7 @@ class BinaryCall {
     let response: StreamResponse;
     try {
       const request = await this.#readRequest();
-      response = (await this.#invoke({ ...this.#requestCommon(), stream: true, message: single(request) } as StreamRequest)) as StreamResponse;
+      response = (await this.#invoke(true, request)) as StreamResponse;
     } catch (error) {
       return this.#endStream(this.#context.responseHeader, this.#context.responseTrailer, asConnectError(error));
     }
@@ -264,8 +264,11 @@ class BinaryCall {
     this.#endStream(response.header, response.trailer, ended);
   }
 
-  /** The interceptors, then the implementation, as Connect's handler chains them. */
-  #invoke(request: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> {
+  /**
+   * The interceptors, then the implementation, as Connect's handler chains them. Requests and
+   * responses are whole literals: on Node 20 a spread with properties after it costs microseconds.
+   */
+  #invoke(stream: boolean, message: unknown): Promise<UnaryResponse | StreamResponse> {
     const context = this.#context;
     const method = this.#method;
     const impl = this.#impl;
@@ -274,30 +277,30 @@ class BinaryCall {
         req.header === context.requestHeader && req.signal === context.signal && req.contextValues === context.values
           ? context
           : { ...context, requestHeader: req.header, signal: req.signal, values: req.contextValues };
-      const common = { service: method.parent, header: context.responseHeader, trailer: context.responseTrailer };
+      const service = method.parent;
+      const header = context.responseHeader;
+      const trailer = context.responseTrailer;
       if (!req.stream) {
-        return { ...common, stream: false, method, message: await impl(req.message, handlerContext) } as UnaryResponse;
+        const output = await impl(req.message, handlerContext);
+        return { stream: false, service, method, header, trailer, message: output } as UnaryResponse;
       }
       const input = await onlyMessage(req.message);
-      return { ...common, stream: true, method, message: impl(input, handlerContext) as AsyncIterable<unknown> } as StreamResponse;
+      return { stream: true, service, method, header, trailer, message: impl(input, handlerContext) } as StreamResponse;
     };
     let next = implementation;
     const { interceptors } = this.#options;
     for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next);
-    return next(request);
-  }
-
-  #requestCommon(): Omit<UnaryRequest, "stream" | "message" | "method"> & { method: DescMethod } {
-    const context = this.#context;
-    return {
+    return next({
+      stream,
       service: context.service,
-      method: this.#method,
+      method,
       requestMethod: "POST",
       url: context.url,
       signal: context.signal,
       header: context.requestHeader,
       contextValues: context.values,
-    };
+      message: stream ? single(message) : message,
+    } as UnaryRequest | StreamRequest);
   }
 
   /** The request message: the whole body (Connect unary), or the one enveloped message it holds. */
