@@ -30,11 +30,11 @@ export interface BinaryRpcOptions {
 }
 
 /** A method implementation as a service implementation holds it: unary or server-streaming. */
-type UnaryMethodImpl = (request: unknown, context: HandlerContext) => unknown;
+type MethodImpl = (request: unknown, context: HandlerContext) => unknown;
 
 interface BinaryMethod {
   readonly method: DescMethod;
-  readonly impl: UnaryMethodImpl;
+  readonly impl: MethodImpl;
   readonly output: BinaryEncoder<unknown>;
 }
 
@@ -53,7 +53,7 @@ const FLAG_END_STREAM = 0b10;
  * These are what typed clients send, and Connect's pipeline (async generators stacked per call, a
  * linked AbortController aborted at every call's end, a Headers copy per stage) costs more than the
  * call's own work. The same service implementations and interceptors answer, with the same
- * HandlerContext, so callers see the same responses; everything else (JSON, compression, gRPC-Web,
+ * kind of HandlerContext, so callers see the same responses; everything else (JSON, compression, gRPC-Web,
  * HTTP/1.1, GET, client and bidi streams, a malformed timeout) goes to Connect's handlers.
  *
  * Responses are never compressed here, which every protocol allows whatever the caller accepts.
@@ -78,11 +78,11 @@ export class BinaryRpc {
       if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") continue;
       const impl: unknown = (implementation as Record<string, unknown>)[method.localName];
       if (typeof impl !== "function") continue;
-      this.addMethod(method, impl.bind(implementation) as UnaryMethodImpl);
+      this.addMethod(method, impl.bind(implementation) as MethodImpl);
     }
   }
 
-  addMethod(method: DescMethod, impl: UnaryMethodImpl): void {
+  addMethod(method: DescMethod, impl: MethodImpl): void {
     if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") return;
     this.#methods.set(`/${method.parent.typeName}/${method.name}`, { method, impl, output: binaryEncoder(method.output) as BinaryEncoder<unknown> });
   }
@@ -131,7 +131,7 @@ class BinaryCall {
   readonly #options: BinaryRpcOptions;
   readonly #running: Set<AbortController>;
   readonly #method: DescMethod;
-  readonly #impl: UnaryMethodImpl;
+  readonly #impl: MethodImpl;
   readonly #output: BinaryEncoder<unknown>;
   readonly #protocol: Protocol;
   readonly #req: http2.Http2ServerRequest;
