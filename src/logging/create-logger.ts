@@ -20,11 +20,28 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeOncePerMillisecond(),
       formatters: { level: (label) => ({ level: label }) },
     },
     options.destination ?? batchedStdout(),
   );
+}
+
+/**
+ * pino's isoTime, formatted once per millisecond: under load several lines share a millisecond, and
+ * formatting a Date costs a line about 3 µs.
+ */
+function isoTimeOncePerMillisecond(): () => string {
+  let formattedMs = Number.NaN;
+  let formatted = "";
+  return () => {
+    const nowMs = Date.now();
+    if (nowMs !== formattedMs) {
+      formattedMs = nowMs;
+      formatted = `,"time":"${new Date(nowMs).toISOString()}"`;
+    }
+    return formatted;
+  };
 }
 
 /** How long a line may wait in the batch before it is written anyway. */

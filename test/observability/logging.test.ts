@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger, flushLogger, poolEventLog, unexpectedErrorLog } from "../../src/logging/index.js";
 
 function captured(level: "info" | "warn" = "info") {
@@ -7,6 +7,10 @@ function captured(level: "info" | "warn" = "info") {
   return { logger, lines };
 }
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe("the logger", () => {
   it("writes JSON lines with the level by name and an ISO time, from LOG_LEVEL up", () => {
     const { logger, lines } = captured("warn");
@@ -14,6 +18,17 @@ describe("the logger", () => {
     logger.warn({ port: 8000 }, "kept");
     expect(lines).toEqual([expect.objectContaining({ level: "warn", msg: "kept", port: 8000 })]);
     expect(new Date(lines[0]!["time"] as string).toISOString()).toBe(lines[0]!["time"]);
+  });
+
+  it("stamps each line with the current time, also when lines share a millisecond", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { logger, lines } = captured();
+    vi.setSystemTime(Date.UTC(2026, 0, 2, 3, 4, 5, 6));
+    logger.info("first");
+    logger.info("same millisecond");
+    vi.setSystemTime(Date.UTC(2026, 0, 2, 3, 4, 5, 7));
+    logger.info("next millisecond");
+    expect(lines.map((line) => line["time"])).toEqual(["2026-01-02T03:04:05.006Z", "2026-01-02T03:04:05.006Z", "2026-01-02T03:04:05.007Z"]);
   });
 
   it("reports an unexpected error as one error line with its stack", () => {
