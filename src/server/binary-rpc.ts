@@ -18,7 +18,14 @@ import { binaryEncoder, type BinaryEncoder } from "../protobuf-binary/index.js";
 import { PlainHeaders } from "./plain-headers.js";
 import { callerLeft, endedByClient, ignore, nodeHeaders, resetError, write } from "./rpc-node-io.js";
 
+/** Which protocols the binary path answers; the others' requests go to Connect's handlers. */
+export interface BinaryRpcProtocols {
+  readonly connect: boolean;
+  readonly grpc: boolean;
+}
+
 export interface BinaryRpcOptions {
+  readonly protocols: BinaryRpcProtocols;
   readonly interceptors: readonly Interceptor[];
   /** The largest request message accepted, in bytes. */
   readonly readMaxBytes: number;
@@ -92,7 +99,7 @@ export class BinaryRpc {
     const entry = this.#methods.get(path);
     if (entry === undefined || req.method !== "POST") return false;
     const protocol = binaryProtocol(req.headers, entry.method.methodKind === "unary");
-    if (protocol === undefined) return false;
+    if (protocol === undefined || !this.#options.protocols[protocol]) return false;
     const rawTimeout = req.headers[protocol === "grpc" ? "grpc-timeout" : "connect-timeout-ms"];
     // Connect's handlers answer a malformed timeout with the error each protocol expects.
     if (Array.isArray(rawTimeout)) return false;

@@ -3,7 +3,7 @@ import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } f
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
-import { BinaryRpc } from "./binary-rpc.js";
+import { BinaryRpc, type BinaryRpcProtocols } from "./binary-rpc.js";
 import type { RequestHandler } from "./one-port-server.js";
 import { callerLeft, endedByClient, ignore, nodeHeaders, resetError, webHeaders, write, type NodeResponse } from "./rpc-node-io.js";
 
@@ -18,6 +18,9 @@ export interface RpcRequestHandlerOptions extends ConnectRouterOptions {
 
 /**
  * connectNodeAdapter, made cheaper per call where it can be without changing what callers see.
+ *
+ * Binary unary and server-streaming calls over HTTP/2 are answered by the binary path (BinaryRpc)
+ * when the router options are ones it honours; every other request goes through Connect's handlers.
  *
  * HTTP/2 requests: the request itself is the body stream (no async generator re-yielding its
  * chunks), and the request's signal is left alone once the response has ended. connect-node aborts
@@ -36,6 +39,7 @@ export function rpcRequestHandler(options: RpcRequestHandlerOptions): RequestHan
     acceptCompression: routerOptions.acceptCompression ?? [compressionGzip, compressionBrotli],
   });
   const binary = new BinaryRpc({
+    protocols: binaryPathProtocols(routerOptions),
     interceptors: routerOptions.interceptors ?? [],
     readMaxBytes: routerOptions.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
     shutdownSignal: routerOptions.shutdownSignal,
@@ -77,6 +81,23 @@ export function rpcRequestHandler(options: RpcRequestHandlerOptions): RequestHan
 
 /** Connect's own default, which its handlers apply when none is given. */
 const DEFAULT_READ_MAX_BYTES = 0xffffffff;
+
+/**
+ * The protocols the binary path may answer: those the router serves, and none when an option asks
+ * for something only Connect's handlers do (a response size limit, a timeout ceiling, a required
+ * Connect-Protocol-Version header, other binary serialisation options).
+ */
+function binaryPathProtocols(options: ConnectRouterOptions): BinaryRpcProtocols {
+  const onlyConnectHonours =
+    options.writeMaxBytes !== undefined ||
+    options.maxTimeoutMs !== undefined ||
+    options.requireConnectProtocolHeader === true ||
+    options.binaryOptions !== undefined;
+  return {
+    connect: !onlyConnectHonours && options.connect !== false,
+    grpc: !onlyConnectHonours && options.grpc !== false,
+  };
+}
 
 /**
  * A router that registers each service with Connect and, where it can serve them, with the binary

@@ -12,7 +12,7 @@ import {
   type CreateChatCompletionRequest,
   type StreamChatCompletionRequest,
 } from "../../gen/tensorwall/v1/chat_pb.js";
-import { BinaryRpc } from "../../src/server/binary-rpc.js";
+import { BinaryRpc, type BinaryRpcProtocols } from "../../src/server/binary-rpc.js";
 
 /**
  * The binary path against connect-node's own handler: the same service and interceptor behind
@@ -84,28 +84,36 @@ async function serve(handler: (req: http2.Http2ServerRequest, res: http2.Http2Se
 }
 
 let binary: Served;
+let binaryWithoutGrpc: Served;
 let reference: Served;
 const unexpected: unknown[] = [];
 
-beforeAll(async () => {
+/** The binary path alone: 599 for whatever it leaves to Connect's handlers. */
+async function serveBinary(protocols: BinaryRpcProtocols): Promise<Served> {
   const rpc = new BinaryRpc({
+    protocols,
     interceptors: [addHeader],
     readMaxBytes: READ_MAX_BYTES,
     contextValues: () => createContextValues(),
     onUnexpectedError: (error) => unexpected.push(error),
   });
   rpc.addService(ChatService, chatStub);
-  binary = await serve((req, res) => {
+  return serve((req, res) => {
     if (!rpc.serve(req.url, req, res)) {
       res.writeHead(NOT_SERVED);
       res.end();
     }
   });
+}
+
+beforeAll(async () => {
+  binary = await serveBinary({ connect: true, grpc: true });
+  binaryWithoutGrpc = await serveBinary({ connect: true, grpc: false });
   reference = await serve(connectNodeAdapter({ routes, interceptors: [addHeader], readMaxBytes: READ_MAX_BYTES }) as never);
 });
 
 afterAll(async () => {
-  await Promise.all([binary.close(), reference.close()]);
+  await Promise.all([binary.close(), binaryWithoutGrpc.close(), reference.close()]);
 });
 
 interface Answer {
@@ -210,5 +218,16 @@ describe("what the binary path leaves to Connect's handlers", () => {
   ] as const)("%s", async (_name, path, headers) => {
     const answer = await call(binary.url, path, headers, new Uint8Array());
     expect(answer.status).toBe(NOT_SERVED);
+  });
+});
+
+describe("a protocol the router does not serve", () => {
+  it("is left to Connect's handlers, while the others are still served", async () => {
+    const [grpcAnswer, connectAnswer] = await Promise.all([
+      call(binaryWithoutGrpc.url, UNARY, grpc, enveloped(unaryRequest("ok"))),
+      call(binaryWithoutGrpc.url, UNARY, connectUnary, unaryRequest("ok")),
+    ]);
+    expect(grpcAnswer.status).toBe(NOT_SERVED);
+    expect(connectAnswer.status).toBe(200);
   });
 });
