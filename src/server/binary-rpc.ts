@@ -16,7 +16,7 @@ import type * as http2 from "node:http2";
 import { readRequestBody, RequestBodyError } from "../http-body/index.js";
 import { binaryEncoder, type BinaryEncoder } from "../protobuf-binary/index.js";
 import { PlainHeaders } from "./plain-headers.js";
-import { callerLeft, endedByClient, ignore, nodeHeaders, resetError, write } from "./rpc-node-io.js";
+import { abortWhenClientLeaves, callerLeft, endedByClient, ignore, nodeHeaders, write } from "./rpc-node-io.js";
 
 /** Which protocols the binary path answers; the others' requests go to Connect's handlers. */
 export interface BinaryRpcProtocols {
@@ -82,7 +82,6 @@ export class BinaryRpc {
   /** Serves a service's unary and server-streaming methods that `implementation` implements. */
   addService(service: DescService, implementation: object): void {
     for (const method of service.methods) {
-      if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") continue;
       const impl: unknown = (implementation as Record<string, unknown>)[method.localName];
       if (typeof impl !== "function") continue;
       this.addMethod(method, impl.bind(implementation) as MethodImpl);
@@ -189,13 +188,7 @@ class BinaryCall {
       if (timeoutMs <= 0) expire();
       else this.#deadline = setTimeout(expire, timeoutMs);
     }
-    req.once("close", () => {
-      // An ended response means the call is over and nothing listens to the signal any more.
-      if (res.writableEnded) return;
-      const error = resetError(req.stream.rstCode);
-      if (error === undefined) this.#controller.abort();
-      else this.#controller.abort(error);
-    });
+    abortWhenClientLeaves(req, res, this.#controller);
   }
 
   async run(): Promise<void> {

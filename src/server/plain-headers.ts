@@ -1,7 +1,7 @@
 import type * as http2 from "node:http2";
 
 /**
- * The Fetch API's Headers over a plain Map, for the binary RPC path's handler contexts: Node 20's
+ * The Fetch API's Headers over a plain Map, for the RPC door's request and handler headers: Node 20's
  * Headers runs WebIDL conversions, validates every name and value, and sorts on each read, which
  * cost a call about 10 µs and much of its garbage. Names are lower-cased and iteration is sorted by
  * name, as Headers does; values are not validated here, since they come from Node's HTTP/2 parser or

@@ -7,18 +7,6 @@ import { GatewayError } from "../errors/index.js";
 
 export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
-/** The request's headers without HTTP/2 pseudo-headers, as Connect reads them. */
-export function webHeaders(headers: http2.IncomingHttpHeaders): Headers {
-  const result = new Headers();
-  for (const name in headers) {
-    if (name.startsWith(":")) continue;
-    const value = headers[name];
-    if (typeof value === "string") result.append(name, value);
-    else if (value !== undefined) for (const item of value) result.append(name, item);
-  }
-  return result;
-}
-
 const { constants } = http2;
 
 /** The HTTP/2 reset codes that end a call with an error, as connect-node maps them; the others end it with a plain abort. */
@@ -37,11 +25,25 @@ const RESET_CODES: ReadonlyMap<number, readonly [name: string, code: Code]> = ne
   [constants.NGHTTP2_HTTP_1_1_REQUIRED, ["HTTP_1_1_REQUIRED", Code.PermissionDenied]],
 ]);
 
-export function resetError(rstCode: number): ConnectError | undefined {
+function resetError(rstCode: number): ConnectError | undefined {
   const known = RESET_CODES.get(rstCode);
   if (known === undefined) return undefined;
   const [name, code] = known;
   return new ConnectError(`http/2 stream closed with error code ${name} (0x${rstCode.toString(16)})`, code);
+}
+
+/**
+ * Aborts `controller` when an HTTP/2 call's stream closes before its response has ended: with the
+ * error its reset code names, else plainly. Once the response has ended the call is over and
+ * nothing listens to the signal any more.
+ */
+export function abortWhenClientLeaves(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, controller: AbortController): void {
+  req.once("close", () => {
+    if (res.writableEnded) return;
+    const error = resetError(req.stream.rstCode);
+    if (error === undefined) controller.abort();
+    else controller.abort(error);
+  });
 }
 
 /** Undefined when the response took the chunk at once; else settles once it drains or fails. */

@@ -5,7 +5,8 @@ import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import { BinaryRpc, type BinaryRpcProtocols } from "./binary-rpc.js";
 import type { RequestHandler } from "./one-port-server.js";
-import { callerLeft, endedByClient, ignore, nodeHeaders, resetError, webHeaders, write, type NodeResponse } from "./rpc-node-io.js";
+import { PlainHeaders } from "./plain-headers.js";
+import { abortWhenClientLeaves, callerLeft, endedByClient, ignore, nodeHeaders, write, type NodeResponse } from "./rpc-node-io.js";
 
 export interface RpcRequestHandlerOptions extends ConnectRouterOptions {
   readonly routes: (router: ConnectRouter) => void;
@@ -136,18 +137,12 @@ function universalRequestFromHttp2(
   const authority = req.authority ?? "localhost";
   const scheme = req.stream.session?.encrypted === true ? "https" : "http";
   const controller = new AbortController();
-  req.once("close", () => {
-    // An ended response means the call is over and Connect no longer listens to the signal.
-    if (res.writableEnded) return;
-    const error = resetError(req.stream.rstCode);
-    if (error === undefined) controller.abort();
-    else controller.abort(error);
-  });
+  abortWhenClientLeaves(req, res, controller);
   return {
     httpVersion: req.httpVersion,
     method: req.method,
     url: new URL(req.url, `${scheme}://${authority}`).toString(),
-    header: webHeaders(req.headers),
+    header: PlainHeaders.fromRequest(req.headers),
     body: req,
     signal: controller.signal,
     contextValues,
