@@ -26,6 +26,7 @@ export {
   estimateTokens,
   type TokenEstimate,
 } from "./token-estimate.js";
+export { timeOrderedUuid } from "./time-ordered-uuid.js";
 export { costOf, NO_USAGE, tokenUsageFromMessage, type TokenUsage } from "./token-usage.js";
 export { UsageAccounting, type UsageAccountingOptions } from "./usage-accounting.js";
 export { UsageLedger, type UsageLedgerOptions } from "./usage-ledger.js";

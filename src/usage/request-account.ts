@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { CreateChatCompletionRequest } from "../../gen/tensorwall/v1/chat_pb.js";
 import { toGatewayError } from "../errors/index.js";
 import type { Principal } from "../keys/index.js";
@@ -10,6 +9,7 @@ import { ceilingPrice } from "./model-price.js";
 import type { PricedDeployment, Pricing } from "./pricing.js";
 import { estimateCompletionTokens, estimateTokens, type TokenEstimate } from "./token-estimate.js";
 import { costOf, NO_USAGE, type TokenUsage } from "./token-usage.js";
+import { timeOrderedUuid } from "./time-ordered-uuid.js";
 
 /**
  * The deployments that could serve a requested model (empty when none can); `callerEndpoint` says
@@ -46,7 +46,7 @@ export interface AccountingServices {
  * fail or cancel) records it once and settles its limits; later calls change nothing.
  */
 export class RequestAccount {
-  readonly requestId = randomUUID();
+  readonly requestId: string;
   readonly #services: AccountingServices;
   readonly #principal: Principal;
   readonly #requestedModel: string;
@@ -73,6 +73,8 @@ export class RequestAccount {
     this.#callerEndpoint = arrived.callerEndpoint;
     this.#observer = arrived.observer;
     this.#startedAtMs = services.clock();
+    // Time-ordered: it is the ledger's primary key (see timeOrderedUuid).
+    this.requestId = timeOrderedUuid(this.#startedAtMs);
     this.#observer?.accountOpened();
   }
 

@@ -11,6 +11,8 @@ import { ChatService, Role } from "../../gen/tensorwall/v1/chat_pb.js";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 
 interface LedgerRow {
+  request_id: string;
+  started_at_ms: number;
   key_id: string;
   route: string;
   endpoint: string;
@@ -109,6 +111,17 @@ describe("the usage ledger", () => {
     });
     expect(row!.latency_ms).toBeGreaterThanOrEqual(row!.ttfb_ms!);
     expect(row!.ttfb_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it("keys records by a time-ordered id (UUID version 7) carrying the request's start", async () => {
+    const { id, secret } = await gw.createKey();
+    for (let i = 0; i < 3; i++) await completionOf(await chat(secret, hello));
+    const rows = await waitForRows(id, 3);
+    for (const row of rows) {
+      expect(row.request_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(Number.parseInt(row.request_id.slice(0, 8) + row.request_id.slice(9, 13), 16)).toBe(row.started_at_ms);
+    }
+    expect(new Set(rows.map((row) => row.request_id)).size).toBe(3);
   });
 
   it("records a stream with Azure's usage even when the caller did not ask to see it", async () => {
