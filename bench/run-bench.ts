@@ -17,7 +17,7 @@
  * show what a typical Connect client costs ("client CPU µs/req").
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,6 +50,8 @@ interface Processes {
   readonly key: string;
   readonly fake: BenchChild;
   readonly children: BenchChild[];
+  /** Removed when the run ends; each gateway started keeps its SQLite file in a folder of its own here. */
+  readonly dataDir: string;
 }
 
 function log(message: string): void {
@@ -66,7 +68,9 @@ async function startGateway(p: Processes, execArgv: readonly string[] = []): Pro
     env: {
       HOST: "127.0.0.1",
       PORT: "0",
-      TENSORWALL_DB: ":memory:",
+      // A file, as `npm start` has by default: an in-memory database would hide what writing the
+      // ledger to disk costs.
+      TENSORWALL_DB: join(mkdtempSync(join(p.dataDir, "gateway-")), "tensorwall.db"),
       TENSORWALL_ADMIN_KEY: p.key,
       AZURE_OPENAI_ENDPOINT: String(p.fake.info["url"]),
       AZURE_OPENAI_API_KEY: AZURE_KEY,
@@ -335,9 +339,11 @@ async function main(): Promise<number> {
   if (!(Number.isInteger(profileConcurrency) && profileConcurrency > 0)) throw new Error("--concurrency must be a positive whole number.");
   const rev = args.find((arg) => arg.startsWith("--rev="))?.slice("--rev=".length);
   const children: BenchChild[] = [];
+  const dataDir = mkdtempSync(join(os.tmpdir(), "tensorwall-bench-"));
   const deadline = setTimeout(() => {
     log(`the run took longer than ${plan.deadlineMs / 1000} s; stopping`);
     for (const child of children) void child.stop(0);
+    rmSync(dataDir, { recursive: true, force: true });
     process.exit(2);
   }, plan.deadlineMs);
   try {
@@ -345,7 +351,7 @@ async function main(): Promise<number> {
     const build = compileBench(REPO_ROOT, rev);
     const fake = await BenchChild.start("fake-azure", script(build.outDir, "fake-azure"));
     children.push(fake);
-    const p: Processes = { build, fake, children, key: `gw_${randomBytes(32).toString("base64url")}` };
+    const p: Processes = { build, fake, children, dataDir, key: `gw_${randomBytes(32).toString("base64url")}` };
     mkdirSync(RESULTS_DIR, { recursive: true });
     if (profile) {
       const report = await runProfiles(plan, p, profileConcurrency);
@@ -366,6 +372,7 @@ async function main(): Promise<number> {
   } finally {
     clearTimeout(deadline);
     await Promise.all(children.map((child) => child.stop()));
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
