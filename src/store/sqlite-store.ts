@@ -6,6 +6,7 @@ import type { KeyRecord } from "./key-record.js";
 import type { KeyStore, ListKeysOptions, StoredKey } from "./key-store.js";
 import { MIGRATIONS } from "./migrations.js";
 import { parseKeyRole, parseAllowedModels } from "./parse-key-columns.js";
+import { SqliteLedgerWriter } from "./sqlite-ledger-writer.js";
 import { runSqliteMigrations } from "./sqlite-migrations.js";
 import { usageGroupFromRow, usageQuerySql } from "./usage-query-sql.js";
 import type { LedgerStore, UsageGroup, UsageQuery, UsageRecord } from "./usage-record.js";
@@ -100,15 +101,17 @@ export class SqliteStore implements KeyStore, LedgerStore {
   readonly #insertSettingIfAbsent: Database.Statement<[string, string]>;
   readonly #insertUsage: Database.Statement<unknown[]>;
   readonly #insertUsageBatch: (records: readonly UsageRecord[]) => void;
+  /** For a database file; an in-memory database has only this connection, so it writes here. */
+  readonly #ledgerWriter: SqliteLedgerWriter | undefined;
 
   /** `path` is a file (parent directories are created) or ":memory:". */
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    if (path !== ":memory:" && path !== "" && !path.startsWith("file:")) {
+    if (isSharedFile(path)) {
       mkdirSync(dirname(path), { recursive: true });
     }
+    const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
     const db = new Database(path);
     try {
-      const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       // In-memory databases answer "memory" here; WAL only applies to files.
       db.pragma("journal_mode = WAL");
@@ -162,14 +165,16 @@ export class SqliteStore implements KeyStore, LedgerStore {
     this.#insertSettingIfAbsent = db.prepare(
       "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
     );
-    this.#insertUsage = db.prepare(
-      `INSERT INTO usage_records (${USAGE_COLUMNS.join(", ")})
+    const insertUsageSql = `INSERT INTO usage_records (${USAGE_COLUMNS.join(", ")})
        VALUES (${USAGE_COLUMNS.map(() => "?").join(", ")})
-       ON CONFLICT (request_id) DO NOTHING`,
-    );
+       ON CONFLICT (request_id) DO NOTHING`;
+    this.#insertUsage = db.prepare(insertUsageSql);
     this.#insertUsageBatch = db.transaction((records: readonly UsageRecord[]) => {
       for (const record of records) this.#insertUsage.run(...usageValues(record));
     });
+    this.#ledgerWriter = isSharedFile(path)
+      ? new SqliteLedgerWriter({ path, busyTimeoutMs, insertSql: insertUsageSql })
+      : undefined;
   }
 
   async insertKey(record: KeyRecord, secretHash: Uint8Array): Promise<void> {
@@ -248,7 +253,9 @@ export class SqliteStore implements KeyStore, LedgerStore {
   }
 
   async insertUsage(records: readonly UsageRecord[]): Promise<void> {
-    if (records.length > 0) this.#insertUsageBatch(records);
+    if (records.length === 0) return;
+    if (this.#ledgerWriter === undefined) this.#insertUsageBatch(records);
+    else await this.#ledgerWriter.write(records.map(usageValues));
   }
 
   async queryUsage(query: UsageQuery): Promise<UsageGroup[]> {
@@ -259,8 +266,14 @@ export class SqliteStore implements KeyStore, LedgerStore {
   }
 
   async close(): Promise<void> {
+    await this.#ledgerWriter?.close();
     if (this.#db.open) this.#db.close();
   }
+}
+
+/** A path another connection can open too: not an in-memory or temporary database, nor a URI. */
+function isSharedFile(path: string): boolean {
+  return path !== ":memory:" && path !== "" && !path.startsWith("file:");
 }
 
 function usageValues(record: UsageRecord): unknown[] {

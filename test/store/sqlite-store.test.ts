@@ -2,12 +2,24 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MIGRATIONS, SqliteStore } from "../../src/store/index.js";
-import { describeStoreContract, hashA, keyRecord } from "./store-contract.js";
+import { describeStoreContract, everything, hashA, keyRecord, usageRecord } from "./store-contract.js";
 
 describe("SqliteStore", () => {
   describeStoreContract(async () => new SqliteStore(":memory:"));
+
+  describe("on a file, writing the ledger from a worker thread", () => {
+    const dirs: string[] = [];
+    afterAll(() => {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    });
+    describeStoreContract(async () => {
+      const dir = mkdtempSync(join(tmpdir(), "tensorwall-contract-"));
+      dirs.push(dir);
+      return new SqliteStore(join(dir, "gateway.db"));
+    });
+  });
 
   describe("on a file", () => {
     let dir: string;
@@ -99,6 +111,44 @@ describe("SqliteStore", () => {
       raw.close();
       const store = openStore(path);
       expect(await store.getKey("key_old")).toEqual({ id: "key_old", name: "old", role: "client", allowedModels: [], limits: {}, createdAtMs: 5 });
+    });
+
+    it("keeps the event loop turning while a large ledger batch is written", async () => {
+      const store = openStore(join(dir, "gateway.db"));
+      const records = Array.from({ length: 40_000 }, (_, i) => usageRecord({ requestId: `req_${String(i).padStart(6, "0")}`, startedAtMs: i }));
+      let turns = 0;
+      const ticker = setInterval(() => turns++, 1);
+      try {
+        await store.insertUsage(records);
+      } finally {
+        clearInterval(ticker);
+      }
+      // Written on this thread, the whole batch would be one synchronous call and no timer could run.
+      expect(turns).toBeGreaterThan(2);
+      const [total] = await store.queryUsage(everything());
+      expect(total?.totals.requests).toBe(40_000n);
+    });
+
+    it("finishes a ledger write in progress before closing, and refuses writes after", async () => {
+      const path = join(dir, "gateway.db");
+      const store = new SqliteStore(path);
+      const written = store.insertUsage([usageRecord({ requestId: "req_last" })]);
+      await store.close();
+      await written;
+      await expect(store.insertUsage([usageRecord({ requestId: "req_late" })])).rejects.toThrow(/closed/);
+      const raw = new Database(path, { readonly: true });
+      expect(raw.prepare("SELECT request_id FROM usage_records").pluck().all()).toEqual(["req_last"]);
+      raw.close();
+    });
+
+    it("refuses a batch the database rejects, leaving none of it written, and writes the next", async () => {
+      const store = openStore(join(dir, "gateway.db"));
+      const bad = usageRecord({ requestId: "req_bad" }) as unknown as Record<string, unknown>;
+      bad["keyId"] = null;
+      await expect(store.insertUsage([usageRecord({ requestId: "req_1" }), bad as never])).rejects.toThrow(/NOT NULL/);
+      await store.insertUsage([usageRecord({ requestId: "req_2" })]);
+      const [total] = await store.queryUsage(everything());
+      expect(total?.totals.requests).toBe(1n);
     });
 
     it("refuses a database migrated by a newer build", async () => {
