@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from "pino";
 import type { LogLevel } from "../config/index.js";
+import { LineBatch } from "./line-batch.js";
 
 export interface LoggerOptions {
   /** The least severe level written. */
@@ -46,23 +47,35 @@ function isoTimeOncePerMillisecond(): () => string {
 
 /** How long a line may wait in the batch before it is written anyway. */
 const FLUSH_INTERVAL_MS = 250;
+/** Characters gathered before a batch is written. */
+const BATCH_CHARS = 4096;
 
 /**
  * Stdout, written a batch at a time: a write per line is a hand-off to libuv's thread pool and a
- * wake-up of the event loop for every request. pino writes what is left when the process exits.
+ * wake-up of the event loop for every request. Lines still gathered when the process exits are
+ * written synchronously then.
  */
 function batchedStdout(): DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const stdout = 1;
+  // minLength 1: SonicBoom writes each batch at once, or right after the write in progress.
+  const batch = new LineBatch(pino.destination({ dest: stdout, sync: false, minLength: 1 }), { minChars: BATCH_CHARS, fd: stdout });
   const flush = setInterval(() => {
     try {
-      destination.flush();
+      batch.handOver();
     } catch {
       // Destroyed: the logger has been closed.
       clearInterval(flush);
     }
   }, FLUSH_INTERVAL_MS);
   flush.unref();
-  return destination;
+  process.once("exit", () => {
+    try {
+      batch.flushSync();
+    } catch {
+      // Destroyed: nothing more can be written.
+    }
+  });
+  return batch;
 }
 
 /** Writes whatever the logger still buffers; for the moment before the process exits. */
