@@ -57,13 +57,13 @@ export function cpuMicrosSince(since: NodeJS.CpuUsage): number {
  * Runs `concurrency` workers, each making `call` again and again until `durationMs` have passed; a
  * call that throws is counted in `errors` and its worker goes on. Resolves with the elapsed ms.
  */
-export async function loadFor(concurrency: number, durationMs: number, errors: ErrorSamples, call: () => Promise<void>): Promise<number> {
+export async function loadFor(concurrency: number, durationMs: number, errors: ErrorSamples, call: (worker: number) => Promise<void>): Promise<number> {
   const startedAt = performance.now();
   const deadline = startedAt + durationMs;
-  const worker = async (): Promise<void> => {
+  const worker = async (_: unknown, index: number): Promise<void> => {
     while (performance.now() < deadline) {
       try {
-        await call();
+        await call(index);
       } catch (error) {
         errors.add(error);
       }
