@@ -31,7 +31,11 @@ export interface BinaryRpcOptions {
   readonly readMaxBytes: number;
   /** When it fires, every call still running is aborted with its reason. */
   readonly shutdownSignal?: AbortSignal | undefined;
-  readonly contextValues: (req: http2.Http2ServerRequest) => ContextValues;
+  /**
+   * A call's context values; `controller` is the one behind its signal, which serves that call
+   * alone (the gateway lends it to the pool).
+   */
+  readonly contextValues: (req: http2.Http2ServerRequest, controller: AbortController) => ContextValues;
   /** Told of a call whose response could not be written for a reason other than its client leaving. */
   readonly onUnexpectedError: (error: unknown) => void;
 }
@@ -179,7 +183,7 @@ class BinaryCall {
         ["content-type", protocol === "grpc" ? CONTENT_TYPE_GRPC : unary ? CONTENT_TYPE_CONNECT_UNARY : CONTENT_TYPE_CONNECT_STREAM],
       ]),
       responseTrailer: protocol === "grpc" ? new PlainHeaders([["grpc-status", "0"]]) : new PlainHeaders(),
-      values: options.contextValues(req),
+      values: options.contextValues(req, this.#controller),
     };
     running.add(this.#controller);
     if (options.shutdownSignal?.aborted === true) this.#controller.abort(options.shutdownSignal.reason);

@@ -12,7 +12,11 @@ export interface RpcRequestHandlerOptions extends ConnectRouterOptions {
   readonly routes: (router: ConnectRouter) => void;
   /** Serves every request whose path is not an RPC method's. */
   readonly fallback: RequestHandler;
-  readonly contextValues: (req: http.IncomingMessage | http2.Http2ServerRequest) => ContextValues;
+  /**
+   * A call's context values. `controller`, when given, is the one behind the call's signal and
+   * serves that call alone; connect-es's handlers keep theirs to themselves.
+   */
+  readonly contextValues: (req: http.IncomingMessage | http2.Http2ServerRequest, controller?: AbortController) => ContextValues;
   /** Told of a call whose response could not be written for a reason other than its client leaving. */
   readonly onUnexpectedError: (error: unknown) => void;
 }

@@ -231,3 +231,35 @@ describe("a protocol the router does not serve", () => {
     expect(connectAnswer.status).toBe(200);
   });
 });
+
+describe("a call's own controller", () => {
+  it("is handed to contextValues, behind the signal the implementation sees, and not aborted when the call succeeds", async () => {
+    const seen: { controller?: AbortController; signal?: AbortSignal } = {};
+    const rpc = new BinaryRpc({
+      protocols: { connect: true, grpc: true },
+      interceptors: [],
+      readMaxBytes: READ_MAX_BYTES,
+      contextValues: (_req, controller) => {
+        seen.controller = controller;
+        return createContextValues();
+      },
+      onUnexpectedError: (error) => unexpected.push(error),
+    });
+    rpc.addService(ChatService, {
+      async createChatCompletion(request, ctx) {
+        seen.signal = ctx.signal;
+        return { id: "chatcmpl-1", model: request.model };
+      },
+    });
+    const served = await serve((req, res) => void rpc.serve(req.url, req, res));
+    try {
+      const answer = await call(served.url, UNARY, connectUnary, unaryRequest("ok"));
+      expect(answer.status).toBe(200);
+      expect(seen.controller).toBeInstanceOf(AbortController);
+      expect(seen.signal).toBe(seen.controller!.signal);
+      expect(seen.signal!.aborted).toBe(false);
+    } finally {
+      await served.close();
+    }
+  });
+});
