@@ -245,12 +245,13 @@ describe("a call's own controller", () => {
       },
       onUnexpectedError: (error) => unexpected.push(error),
     });
-    rpc.addService(ChatService, {
-      async createChatCompletion(request, ctx) {
+    const impl: Partial<ServiceImpl<typeof ChatService>> = {
+      async createChatCompletion(request: CreateChatCompletionRequest, ctx: HandlerContext) {
         seen.signal = ctx.signal;
         return { id: "chatcmpl-1", model: request.model };
       },
-    });
+    };
+    rpc.addService(ChatService, impl);
     const served = await serve((req, res) => void rpc.serve(req.url, req, res));
     try {
       const answer = await call(served.url, UNARY, connectUnary, unaryRequest("ok"));
