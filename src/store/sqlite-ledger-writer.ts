@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
@@ -59,8 +60,15 @@ export class SqliteLedgerWriter {
   async #drainAndStop(): Promise<void> {
     if (this.#pending.size > 0) await new Promise<void>((resolve) => (this.#onDrained = resolve));
     const worker = this.#worker;
+    if (worker === undefined) return;
     this.#worker = undefined;
-    await worker?.terminate();
+    // Asked to stop rather than terminated: a terminated thread's connection can outlive it (at one
+    // gateway shutdown the WAL and shared-memory files stayed behind, as they do while another
+    // connection is open). Referenced, so the process waits for the thread.
+    worker.ref();
+    const exited = once(worker, "exit");
+    worker.postMessage(STOP);
+    await exited;
   }
 
   #start(): Worker {
@@ -101,6 +109,9 @@ export class SqliteLedgerWriter {
   }
 }
 
+/** The message that asks the thread to close its connection and end. */
+const STOP = null;
+
 interface WriteReply {
   readonly id: number;
   readonly error?: string;
@@ -120,7 +131,13 @@ const insert = db.prepare(workerData.insertSql);
 const insertAll = db.transaction((rows) => {
   for (const row of rows) insert.run(row);
 });
-parentPort.on("message", ({ id, rows }) => {
+parentPort.on("message", (message) => {
+  if (message === ${JSON.stringify(STOP)}) {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  const { id, rows } = message;
   try {
     insertAll(rows);
     parentPort.postMessage({ id });
