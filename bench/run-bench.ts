@@ -62,11 +62,10 @@ function script(outDir: string, name: string): string {
   return join(outDir, "bench", "children", `${name}.js`);
 }
 
-async function startGateway(p: Processes, execArgv: readonly string[] = [], env: Record<string, string> = {}): Promise<BenchChild> {
+async function startGateway(p: Processes, execArgv: readonly string[] = []): Promise<BenchChild> {
   const gateway = await BenchChild.start("gateway", script(p.build.outDir, "gateway"), {
     execArgv,
     env: {
-      ...env,
       HOST: "127.0.0.1",
       PORT: "0",
       // A file, as `npm start` has by default: an in-memory database would hide what writing the
@@ -126,15 +125,12 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
   const fakeUrl = url(p.fake);
   const proxy = await startChild(p, "bare-proxy", { BENCH_UPSTREAM_URL: fakeUrl, BENCH_UPSTREAM_KEY: AZURE_KEY });
   const gateway = await startGateway(p);
-  // The same gateway without its per-request observability: what request logs and metrics cost.
-  const quietGateway = await startGateway(p, [], { LOG_LEVEL: "warn", TENSORWALL_METRICS: "off" });
   const [http1, rpc, sse] = await Promise.all([startChild(p, "load-http1"), startChild(p, "load-rpc"), startChild(p, "load-sse")]);
   const gatewayUrl = url(gateway);
   const auth = { authorization: `Bearer ${p.key}` };
   await checkPath("the fake", `${fakeUrl}${AZURE_PATH}`, { "api-key": AZURE_KEY });
   await checkPath("the bare proxy", `${url(proxy)}/v1/chat/completions`, {});
   await checkPath("the gateway", `${gatewayUrl}/v1/chat/completions`, auth);
-  await checkPath("the gateway without request logs and metrics", `${url(quietGateway)}/v1/chat/completions`, auth);
 
   const callTimeoutMs = (durationMs: number): number => durationMs + 60_000;
   const http1Job = (target: string, headers: Record<string, string>) => (connections: number, durationMs: number) =>
@@ -162,7 +158,6 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
     ["direct", http1Job(`${fakeUrl}${AZURE_PATH}`, { "api-key": AZURE_KEY }), undefined],
     ["bare proxy", http1Job(`${url(proxy)}/v1/chat/completions`, {}), proxy],
     ["REST bridge", http1Job(`${gatewayUrl}/v1/chat/completions`, auth), gateway],
-    ["REST bridge, request logs and metrics off", http1Job(`${url(quietGateway)}/v1/chat/completions`, auth), quietGateway, 64],
     ["Connect binary h2", rpcJob("connect", false), gateway],
     ["gRPC", rpcJob("grpc", false), gateway],
     ["Connect binary h2 (connect-node client)", rpcJob("connect", false, "connect-node"), gateway, 64],
@@ -207,10 +202,8 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
       log(`stream ${path} c=${concurrency}: TTFB p50 ${result.ttfb?.p50Ms.toFixed(3)} ms, total p50 ${result.latency.p50Ms.toFixed(3)} ms, ${result.errors} errors`);
     }
   }
-  const unexpectedGatewayErrors = (
-    await Promise.all([gateway, quietGateway].map((child) => child.call<string[]>("unexpectedErrors", undefined, 5_000)))
-  ).flat();
-  await Promise.all([http1, rpc, sse, proxy, gateway, quietGateway].map((child) => child.stop()));
+  const unexpectedGatewayErrors = await gateway.call<string[]>("unexpectedErrors", undefined, 5_000);
+  await Promise.all([http1, rpc, sse, proxy, gateway].map((child) => child.stop()));
 
   const openStreams: OpenStreamsLeg[] = [];
   for (const via of plan.openStreamKinds) openStreams.push(await holdOpenStreams(plan, p, via));

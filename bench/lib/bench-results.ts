@@ -2,14 +2,7 @@ import type { OpenStreamsResult } from "../children/open-streams.js";
 import type { HeldGroupReport } from "./held-streams.js";
 import type { LoadResult } from "./leg-result.js";
 
-export type UnaryPath =
-  | "direct"
-  | "bare proxy"
-  | "REST bridge"
-  | "REST bridge, request logs and metrics off"
-  | "Connect binary h2"
-  | "gRPC"
-  | "Connect binary h2 (connect-node client)";
+export type UnaryPath = "direct" | "bare proxy" | "REST bridge" | "Connect binary h2" | "gRPC" | "Connect binary h2 (connect-node client)";
 export type StreamPath = "direct" | "REST bridge SSE" | "StreamChatCompletion";
 
 export interface UnaryLeg {
