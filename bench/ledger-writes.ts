@@ -8,37 +8,14 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { SqliteStore, type UsageRecord } from "../src/store/index.js";
+import { SqliteStore } from "../src/store/index.js";
 import { timeOrderedUuid } from "../src/usage/index.js";
+import { usageRecord } from "../test/support/usage-record.js";
 
 const ROWS = 200_000;
 const BATCH = 500;
 /** Batches timed at each end of the run. */
 const SAMPLE_BATCHES = 40;
-
-function record(requestId: string, startedAtMs: number): UsageRecord {
-  return {
-    requestId,
-    startedAtMs,
-    keyId: "key_a97d0d0f29ca82ef",
-    route: "gpt-4o",
-    endpoint: "eastus",
-    deployment: "gpt4o-ptu",
-    region: "eastus",
-    model: "gpt-4o",
-    streamed: false,
-    status: "ok",
-    promptTokens: 12,
-    cachedTokens: 0,
-    completionTokens: 5,
-    reasoningTokens: 0,
-    usageEstimated: false,
-    costNanoUsd: 80_000n,
-    latencyMs: 3,
-    ttfbMs: 3,
-    attempts: 1,
-  };
-}
 
 /** µs per row over the first and the last SAMPLE_BATCHES batches of ROWS rows written with `id`. */
 async function measure(dir: string, name: string, id: (nowMs: number) => string): Promise<{ first: number; last: number }> {
@@ -51,7 +28,7 @@ async function measure(dir: string, name: string, id: (nowMs: number) => string)
       // Two requests a millisecond, as a busy gateway starts them.
       const records = Array.from({ length: BATCH }, (_, i) => {
         const atMs = startMs + Math.floor((b * BATCH + i) / 2);
-        return record(id(atMs), atMs);
+        return usageRecord({ requestId: id(atMs), startedAtMs: atMs });
       });
       const started = performance.now();
       await store.insertUsage(records);

@@ -59,19 +59,15 @@ export class EncodeBuffer {
       bytes[pos++] = ((lo >>> i) & 0x7f) | 0x80;
     }
     const splitBits = ((lo >>> 28) & 0x0f) | ((hi & 0x07) << 4);
-    let high = hi >>> 3;
+    const high = hi >>> 3;
     if (high === 0) {
       bytes[pos++] = splitBits;
       this.pos = pos;
       return;
     }
     bytes[pos++] = splitBits | 0x80;
-    while (high > 0x7f) {
-      bytes[pos++] = (high & 0x7f) | 0x80;
-      high >>>= 7;
-    }
-    bytes[pos++] = high;
     this.pos = pos;
+    this.uint32(high);
   }
 
   raw(chunk: Uint8Array): void {

@@ -6,7 +6,7 @@ import { createAdminService, NO_DEPLOYMENTS } from "../../src/admin/index.js";
 import { toConnectError } from "../../src/errors/index.js";
 import { KeyRegistry } from "../../src/keys/index.js";
 import { SqliteStore } from "../../src/store/index.js";
-import { usageRecord } from "../store/store-contract.js";
+import { usageRecord } from "../support/usage-record.js";
 
 async function failure(promise: Promise<unknown>): Promise<ConnectError> {
   try {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MIGRATIONS, SqliteStore } from "../../src/store/index.js";
-import { describeStoreContract, everything, hashA, keyRecord, usageRecord } from "./store-contract.js";
+import { usageRecord } from "../support/usage-record.js";
+import { describeStoreContract, everything, hashA, keyRecord } from "./store-contract.js";
 
 describe("SqliteStore", () => {
   describeStoreContract(async () => new SqliteStore(":memory:"));

@@ -2,7 +2,8 @@
  * What every store (SQLite, PostgreSQL) must do, run against each by its own test file.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { KeyRecord, KeyStore, LedgerStore, UsageQuery, UsageRecord } from "../../src/store/index.js";
+import type { KeyRecord, KeyStore, LedgerStore, UsageQuery } from "../../src/store/index.js";
+import { usageRecord } from "../support/usage-record.js";
 
 export type ContractStore = KeyStore & LedgerStore;
 
@@ -18,33 +19,6 @@ export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     allowedModels: ["gpt-4o", "azure/gpt-4o-mini"],
     limits: {},
     createdAtMs: 1_000,
-    ...overrides,
-  };
-}
-
-let requestCounter = 0;
-export function usageRecord(overrides: Partial<UsageRecord> = {}): UsageRecord {
-  requestCounter += 1;
-  return {
-    requestId: `req_${requestCounter}`,
-    startedAtMs: 1_750_000_000_000,
-    keyId: "key_a",
-    route: "gpt-4o",
-    endpoint: "eastus",
-    deployment: "gpt4o-ptu",
-    region: "eastus",
-    model: "gpt-4o",
-    streamed: false,
-    status: "ok",
-    promptTokens: 10,
-    cachedTokens: 2,
-    completionTokens: 5,
-    reasoningTokens: 1,
-    usageEstimated: false,
-    costNanoUsd: 1_000n,
-    latencyMs: 120,
-    ttfbMs: 80,
-    attempts: 1,
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LedgerStore, UsageQuery, UsageRecord } from "../../src/store/index.js";
 import { UsageLedger } from "../../src/usage/index.js";
-import { usageRecord } from "../store/store-contract.js";
+import { usageRecord } from "../support/usage-record.js";
 
 /** Keeps inserted batches; `fail` makes the next inserts reject. */
 class MemoryLedgerStore implements LedgerStore {
