@@ -9,6 +9,7 @@ import type { AttemptObserver, AttemptTarget, ObservedAttempt } from "../pool/in
 import type { UsageRecord } from "../store/index.js";
 import type { TraceScope } from "../tracing/index.js";
 import { formatUsd, type AccountObserver } from "../usage/index.js";
+import { logRecord } from "../logging/index.js";
 import { AttemptTelemetry } from "./attempt-telemetry.js";
 import { requestIdFrom, REQUEST_ID_HEADER } from "./request-id.js";
 import type { RequestProtocol } from "./request-protocol.js";
@@ -193,8 +194,10 @@ export class RequestTelemetry implements AttemptObserver, AccountObserver {
     const level = QUIET_ROUTES.has(this.#route) ? "debug" : isServerError(status) ? "warn" : "info";
     if (!logger.isLevelEnabled(level)) return;
     const record = this.#record;
-    // One literal of one shape; pino leaves out the fields that are undefined.
-    logger[level](
+    // One literal of one shape; the fields that are undefined are left out.
+    logRecord(
+      logger,
+      level,
       {
         requestId: this.id,
         protocol: this.#protocol,
