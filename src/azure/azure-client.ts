@@ -12,6 +12,7 @@ import { isJsonObject } from "./json-object.js";
 import { networkError, type RequestPhase } from "./network-error.js";
 import { firstHeader } from "./response-headers.js";
 import { upstreamMeta, type UpstreamMeta } from "./upstream-meta.js";
+import { requestWhole, type WholeResponse, type WholeResponseFailure } from "./whole-response.js";
 
 export interface AzureClientOptions {
   /** Longest wait for a TCP + TLS connection to Azure, in ms. Default 10_000. */
@@ -133,11 +134,36 @@ export class AzureClient {
     signal: AbortSignal,
     options: RequestOptions = {},
   ): Promise<{ body: JsonObject; meta: UpstreamMeta }> {
-    const { response, meta } = await this.#send(target, body, signal, "application/json", options);
-    const text = await this.#readBody(response, signal, this.#options.maxResponseBytes);
+    if (signal.aborted) throw canceled(signal);
+    const request = await this.#request(target, body, signal, "application/json", options);
+    let meta: UpstreamMeta | undefined;
+    let response: WholeResponse;
+    try {
+      response = await requestWhole(this.#agent, request, {
+        signal,
+        maxBytes: this.#options.maxResponseBytes,
+        maxErrorBytes: MAX_ERROR_BODY_BYTES,
+        tooLarge,
+        onResponseStart: (status, headers) => {
+          meta = upstreamMeta(status, headers);
+          options.onResponse?.(meta);
+        },
+      });
+    } catch (error) {
+      const failure = error as WholeResponseFailure;
+      throw this.#failure(failure.cause, signal, failure.phase);
+    }
+    const { statusCode, headers } = response;
+    const text = response.body?.toString("utf8");
+    if (statusCode < 200 || statusCode > 299) {
+      throw azureResponseError(
+        { status: statusCode, body: errorBodyFrom(text), headers, deployment: target.deployment },
+        { maxRetryAfterMs: this.#options.maxRetryAfterMs, nowMs: this.#options.now() },
+      );
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(text!);
     } catch (cause) {
       throw new GatewayError("upstream_error", "Azure OpenAI answered with a body that is not valid JSON.", {
         cause,
@@ -146,7 +172,7 @@ export class AzureClient {
     if (!isJsonObject(parsed)) {
       throw new GatewayError("upstream_error", "Azure OpenAI answered with a body that is not a JSON object.");
     }
-    return { body: parsed, meta };
+    return { body: parsed, meta: meta! };
   }
 
   /**
@@ -197,6 +223,31 @@ export class AzureClient {
     options: RequestOptions,
   ): Promise<{ response: ResponseData; meta: UpstreamMeta }> {
     if (signal.aborted) throw canceled(signal);
+    const request = await this.#request(target, body, signal, accept, options);
+    let response: ResponseData;
+    try {
+      response = await this.#agent.request({ ...request, signal });
+    } catch (error) {
+      throw this.#failure(error, signal, "awaiting_response");
+    }
+    const meta = upstreamMeta(response.statusCode, response.headers);
+    options.onResponse?.(meta);
+    if (response.statusCode >= 200 && response.statusCode <= 299) return { response, meta };
+    const errorBody = await this.#readErrorBody(response, signal);
+    throw azureResponseError(
+      { status: response.statusCode, body: errorBody, headers: response.headers, deployment: target.deployment },
+      { maxRetryAfterMs: this.#options.maxRetryAfterMs, nowMs: this.#options.now() },
+    );
+  }
+
+  /** What to send Azure: where, the body, the auth and other headers, and the timeouts. */
+  async #request(
+    target: AzureTarget,
+    body: JsonObject,
+    signal: AbortSignal,
+    accept: string,
+    options: RequestOptions,
+  ): Promise<Dispatcher.DispatchOptions> {
     const { origin, path } = this.#destination(target);
     const payload = chatCompletionsBody(target, body);
     const auth = await authHeaders(target.auth, signal);
@@ -210,30 +261,16 @@ export class AzureClient {
     // second socket write that costs.
     const heldBody = accept === EVENT_STREAM && payload.length > HELD_BODY_CHARS;
     if (heldBody) headers["content-length"] = String(Buffer.byteLength(payload));
-    let response: ResponseData;
-    try {
-      // The agent's own request(): undici's top-level request() would parse the URL again each time.
-      response = await this.#agent.request({
-        origin,
-        path,
-        method: "POST",
-        headers,
-        body: heldBody ? sentOnce(Buffer.from(payload)) : payload,
-        signal,
-        headersTimeout: options.firstByteTimeoutMs ?? this.#options.firstByteTimeoutMs,
-        bodyTimeout: options.streamIdleTimeoutMs ?? this.#options.streamIdleTimeoutMs,
-      });
-    } catch (error) {
-      throw this.#failure(error, signal, "awaiting_response");
-    }
-    const meta = upstreamMeta(response.statusCode, response.headers);
-    options.onResponse?.(meta);
-    if (response.statusCode >= 200 && response.statusCode <= 299) return { response, meta };
-    const errorBody = await this.#readErrorBody(response, signal);
-    throw azureResponseError(
-      { status: response.statusCode, body: errorBody, headers: response.headers, deployment: target.deployment },
-      { maxRetryAfterMs: this.#options.maxRetryAfterMs, nowMs: this.#options.now() },
-    );
+    // Origin and path apart: undici would parse a URL again for each request.
+    return {
+      origin,
+      path,
+      method: "POST",
+      headers,
+      body: heldBody ? sentOnce(Buffer.from(payload)) : payload,
+      headersTimeout: options.firstByteTimeoutMs ?? this.#options.firstByteTimeoutMs,
+      bodyTimeout: options.streamIdleTimeoutMs ?? this.#options.streamIdleTimeoutMs,
+    };
   }
 
   /** The target's origin and path; the allowlist (when set) is asked once per target too. */
@@ -289,12 +326,7 @@ export class AzureClient {
       if (error instanceof GatewayError && error.code === "request_canceled") throw error;
       return undefined;
     }
-    if (text === "") return undefined;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text;
-    }
+    return errorBodyFrom(text);
   }
 
   #failure(error: unknown, signal: AbortSignal, phase: RequestPhase): GatewayError {
@@ -311,6 +343,16 @@ function sentOnce(body: Buffer): Readable {
 }
 
 function ignore(): void {}
+
+/** Azure's parsed error body; the raw text if it is not JSON; undefined if there is none. */
+function errorBodyFrom(text: string | undefined): unknown {
+  if (text === undefined || text === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
 
 function tooLarge(): GatewayError {
   return new GatewayError("upstream_error", "Azure OpenAI sent a response larger than the gateway accepts.");

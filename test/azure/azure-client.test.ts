@@ -215,6 +215,40 @@ describe("AzureClient.complete", () => {
     }
   });
 
+  it("answers an error whose body is too large to read by its status and headers alone", async () => {
+    const server = createHttpServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(429, { "content-type": "application/json", "retry-after": "7" });
+        res.end(JSON.stringify({ error: { code: "429", message: "x".repeat(100_000) } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const endpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const error = await failure(newClient().complete(target({ endpointUrl }), hello, never()), "upstream_rate_limited");
+      expect(error.retryAfterMs).toBe(7_000);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("cancels with request_canceled when the caller aborts while the body arrives, and Azure sees the connection close", async () => {
+    fake.behave("gpt-4o", { kind: "hangMidStream" });
+    const aborts = fake.clientAborts;
+    const controller = new AbortController();
+    const started: number[] = [];
+    const pending = newClient().complete(target(), hello, controller.signal, {
+      onResponse: (meta) => {
+        started.push(meta.status);
+        setTimeout(() => controller.abort(), 20);
+      },
+    });
+    await failure(pending, "request_canceled");
+    expect(started).toEqual([200]);
+    await fake.waitForClientAborts(aborts + 1);
+  });
+
   it("sends a target that changed since its last request where it now points", async () => {
     const reused = target();
     const azure = newClient();
