@@ -1,3 +1,4 @@
+import { toAbortSignal, type CancelSignal } from "../cancel/index.js";
 import { GatewayError } from "../errors/index.js";
 import type { AzureAuth } from "./azure-target.js";
 
@@ -7,12 +8,12 @@ import type { AzureAuth } from "./azure-target.js";
  */
 export async function authHeaders(
   auth: AzureAuth,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): Promise<Record<string, string>> {
   if (auth.kind === "api_key") return { "api-key": auth.apiKey };
   let token: string;
   try {
-    token = await auth.getToken(signal);
+    token = await auth.getToken(toAbortSignal(signal));
   } catch (error) {
     if (signal.aborted) throw new GatewayError("request_canceled", undefined, { cause: error });
     if (error instanceof GatewayError) throw error;

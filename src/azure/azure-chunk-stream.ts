@@ -1,5 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { Readable } from "node:stream";
+import type { CancelSignal } from "../cancel/index.js";
 import { GatewayError } from "../errors/index.js";
 import { networkError } from "./network-error.js";
 import { SseParser } from "./sse-parser.js";
@@ -7,7 +8,7 @@ import { SseParser } from "./sse-parser.js";
 
 export interface AzureChunkStreamOptions {
   /** The caller's signal: once it fires, the stream fails with `request_canceled`. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Passed to the SSE parser: the largest single event held in memory. */
   maxEventLength: number;
 }
@@ -53,7 +54,7 @@ function nextTurn(): Promise<void> {
 export class AzureChunkStream implements AsyncIterableIterator<JsonObject> {
   readonly #body: Readable;
   readonly #parser: SseParser;
-  readonly #signal: AbortSignal;
+  readonly #signal: CancelSignal;
   #state: StreamState = OPEN;
   /** Resolves the read waiting for the body to have news; a no-op when none waits. */
   #wake: () => void = () => {};

@@ -1,6 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Readable } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
+import { toAbortSignal, type CancelSignal } from "../cancel/index.js";
 import { GatewayError } from "../errors/index.js";
 import { authHeaders } from "./auth-headers.js";
 import { AzureChunkStream } from "./azure-chunk-stream.js";
@@ -131,7 +132,7 @@ export class AzureClient {
   async complete(
     target: AzureTarget,
     body: JsonObject,
-    signal: AbortSignal,
+    signal: CancelSignal,
     options: RequestOptions = {},
   ): Promise<{ body: JsonObject; meta: UpstreamMeta }> {
     if (signal.aborted) throw canceled(signal);
@@ -184,7 +185,7 @@ export class AzureClient {
   async openStream(
     target: AzureTarget,
     body: JsonObject,
-    signal: AbortSignal,
+    signal: CancelSignal,
     options: RequestOptions = {},
   ): Promise<{ chunks: AsyncIterable<JsonObject>; meta: UpstreamMeta }> {
     const { response, meta } = await this.#send(target, body, signal, EVENT_STREAM, options);
@@ -218,7 +219,7 @@ export class AzureClient {
   async #send(
     target: AzureTarget,
     body: JsonObject,
-    signal: AbortSignal,
+    signal: CancelSignal,
     accept: string,
     options: RequestOptions,
   ): Promise<{ response: ResponseData; meta: UpstreamMeta }> {
@@ -226,7 +227,7 @@ export class AzureClient {
     const request = await this.#request(target, body, signal, accept, options);
     let response: ResponseData;
     try {
-      response = await this.#agent.request({ ...request, signal });
+      response = await this.#agent.request({ ...request, signal: toAbortSignal(signal) });
     } catch (error) {
       throw this.#failure(error, signal, "awaiting_response");
     }
@@ -244,7 +245,7 @@ export class AzureClient {
   async #request(
     target: AzureTarget,
     body: JsonObject,
-    signal: AbortSignal,
+    signal: CancelSignal,
     accept: string,
     options: RequestOptions,
   ): Promise<Dispatcher.DispatchOptions> {
@@ -287,7 +288,7 @@ export class AzureClient {
     return destination;
   }
 
-  async #readBody(response: ResponseData, signal: AbortSignal, maxBytes: number): Promise<string> {
+  async #readBody(response: ResponseData, signal: CancelSignal, maxBytes: number): Promise<string> {
     const declared = Number(firstHeader(response.headers, "content-length"));
     if (Number.isSafeInteger(declared) && declared >= 0) {
       // The length is known, and undici never delivers more than it: read it whole in one go.
@@ -317,7 +318,7 @@ export class AzureClient {
   }
 
   /** Azure's parsed error body; the raw text if it is not JSON; undefined if it could not be read. */
-  async #readErrorBody(response: ResponseData, signal: AbortSignal): Promise<unknown> {
+  async #readErrorBody(response: ResponseData, signal: CancelSignal): Promise<unknown> {
     let text: string;
     try {
       text = await this.#readBody(response, signal, MAX_ERROR_BODY_BYTES);
@@ -329,7 +330,7 @@ export class AzureClient {
     return errorBodyFrom(text);
   }
 
-  #failure(error: unknown, signal: AbortSignal, phase: RequestPhase): GatewayError {
+  #failure(error: unknown, signal: CancelSignal, phase: RequestPhase): GatewayError {
     return signal.aborted ? canceled(signal) : networkError(error, phase);
   }
 }
@@ -358,7 +359,7 @@ function tooLarge(): GatewayError {
   return new GatewayError("upstream_error", "Azure OpenAI sent a response larger than the gateway accepts.");
 }
 
-function canceled(signal: AbortSignal): GatewayError {
+function canceled(signal: CancelSignal): GatewayError {
   return new GatewayError("request_canceled", undefined, { cause: signal.reason });
 }
 

@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import type { CancelSignal } from "../cancel/index.js";
 import type { RequestPhase } from "./network-error.js";
 import type { ResponseHeaders } from "./response-headers.js";
 
@@ -11,7 +12,7 @@ export interface WholeResponse {
 
 export interface WholeResponseOptions {
   /** Aborts the request, which then rejects with the signal's reason. */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** Largest 2xx body, declared or sent: past it, the request is aborted and rejects with `tooLarge()`. */
   readonly maxBytes: number;
   /** Largest body of any other status; past it, the rest is not read and the body is undefined. */

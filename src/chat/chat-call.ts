@@ -1,4 +1,5 @@
 import { createContextKey } from "@connectrpc/connect";
+import type { CancelSignal } from "../cancel/index.js";
 import { GatewayError } from "../errors/index.js";
 import type { KeyRegistry, Principal } from "../keys/index.js";
 import { readGatewayKey } from "../keys/index.js";
@@ -9,9 +10,7 @@ import type { AzureOverride } from "../pool/index.js";
 export interface ChatCall {
   readonly principal: Principal;
   /** Fires when the caller goes away or its deadline passes. */
-  readonly signal: AbortSignal;
-  /** The controller behind `signal`, when the door lends it to the pool (UpstreamCall.controller). */
-  readonly controller?: AbortController | undefined;
+  readonly signal: CancelSignal;
   readonly override: AzureOverride | undefined;
   /** How long the caller waits, in ms: its RPC deadline or TIMEOUT_HEADER, whichever is sooner. */
   readonly timeoutMs: number | undefined;
@@ -20,12 +19,11 @@ export interface ChatCall {
 }
 
 /**
- * An RPC call's own controller, behind its HandlerContext.signal and serving that call alone, which
- * the server lends to the pool (ChatCall.controller): the pool then needs no AbortController of its
- * own, which costs a call several microseconds on Node 20. Unset when the signal is not the call's
- * alone (connect-es's handlers).
+ * The binary RPC path's own signal for a call (a CallAbort), which the chat service listens to
+ * instead of HandlerContext.signal: then no AbortSignal is made for the call. Unset on connect-es's
+ * handlers.
  */
-export const CALL_CONTROLLER = createContextKey<AbortController | undefined>(undefined, { description: "tensorwall call controller" });
+export const CALL_SIGNAL = createContextKey<CancelSignal | undefined>(undefined, { description: "tensorwall call signal" });
 
 /** A REST caller's deadline for the whole request, in milliseconds (RPC callers have their own). */
 const TIMEOUT_HEADER = "x-tensorwall-timeout-ms";
@@ -40,7 +38,7 @@ export type HeaderReader = (name: string) => string | null | undefined;
 export async function chatCallFromHeaders(
   keys: KeyRegistry,
   header: HeaderReader,
-  signal: AbortSignal,
+  signal: CancelSignal,
   deadlineMs?: number,
 ): Promise<ChatCall> {
   const principal = await keys.authenticate(readGatewayKey(header));

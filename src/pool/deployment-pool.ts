@@ -1,6 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { TokenCredential } from "@azure/identity";
 import { setTimeout as sleep } from "node:timers/promises";
+import { toAbortSignal, type CancelSignal } from "../cancel/index.js";
 import type { AzureClient, EntraCredentialChoice, RequestOptions, RequestTimeouts, UpstreamMeta } from "../azure/index.js";
 import {
   DEFAULT_BREAKER_SETTINGS,
@@ -39,7 +40,7 @@ export interface DeploymentPoolOptions {
   /** Uniform in [0, 1), for strategies and backoff jitter. Default Math.random. */
   readonly random?: () => number;
   /** Waits `ms`, rejecting once `signal` fires. Default: a timer. */
-  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep?: (ms: number, signal: CancelSignal) => Promise<void>;
   /** Told of circuit transitions and cooldowns of configured deployments. Default: nothing. */
   readonly onEvent?: (deploymentId: string, event: DeploymentEvent) => void;
   /** The Entra ID credential behind managed_identity / default_credential. Default: @azure/identity's. */
@@ -82,7 +83,7 @@ export class DeploymentPool {
     this.#env = {
       clock,
       random: options.random ?? Math.random,
-      sleep: options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal })),
+      sleep: options.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal: toAbortSignal(signal) })),
     };
     const onEvent = options.onEvent ?? (() => {});
     this.#routes = options.config === undefined
@@ -233,7 +234,7 @@ export class DeploymentPool {
   #deadline(route: PoolRoute, call: UpstreamCall): RequestDeadline {
     const routeMs = route.settings.timeouts.requestTimeoutMs;
     const timeoutMs = call.timeoutMs === undefined ? routeMs : Math.min(call.timeoutMs, routeMs);
-    return new RequestDeadline(call.signal, timeoutMs, this.#env.clock(), call.controller);
+    return new RequestDeadline(call.signal, timeoutMs, this.#env.clock());
   }
 
   #deployment(id: string): PooledDeployment {

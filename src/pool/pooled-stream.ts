@@ -61,7 +61,7 @@ export class PooledStream implements AsyncIterableIterator<JsonObject> {
     this.#deadline = options.deadline;
     this.#onEnd = options.onEnd;
     if (this.#deadline.signal.aborted) this.#stopped();
-    else this.#deadline.signal.addEventListener("abort", this.#onAbort, { once: true });
+    else this.#deadline.signal.addEventListener("abort", this.#onAbort);
   }
 
   [Symbol.asyncIterator](): this {

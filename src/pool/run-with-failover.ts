@@ -1,3 +1,4 @@
+import type { CancelSignal } from "../cancel/index.js";
 import type { RetryPolicy } from "../config/index.js";
 import { GatewayError, toGatewayError } from "../errors/index.js";
 import { attemptFailure } from "./attempt-failure.js";
@@ -20,7 +21,7 @@ export interface FailoverEnvironment {
   /** Uniform in [0, 1). */
   readonly random: () => number;
   /** Resolves after `ms`, or rejects once `signal` fires. */
-  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly sleep: (ms: number, signal: CancelSignal) => Promise<void>;
 }
 
 export interface FailoverResult<T> {
@@ -50,7 +51,7 @@ export interface FailoverResult<T> {
 export async function runWithFailover<T>(
   route: PoolRoute,
   deadline: RequestDeadline,
-  send: (deployment: PooledDeployment, signal: AbortSignal) => Promise<T>,
+  send: (deployment: PooledDeployment, signal: CancelSignal) => Promise<T>,
   env: FailoverEnvironment,
 ): Promise<FailoverResult<T>> {
   const { retry } = route.settings;

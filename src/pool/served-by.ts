@@ -1,3 +1,4 @@
+import type { CancelSignal } from "../cancel/index.js";
 import type { AttemptObserver } from "./attempt-observer.js";
 
 /** Which deployment answered a request, and after how many upstream attempts. */
@@ -21,13 +22,8 @@ export interface AzureOverride {
 export interface UpstreamCall {
   /** Told of each upstream attempt, for traces and metrics. */
   readonly telemetry?: AttemptObserver | undefined;
-  /** Fires when the caller goes away or its deadline passes. */
-  readonly signal: AbortSignal;
-  /**
-   * The controller behind `signal`, when it serves this request alone and the caller lets the pool
-   * abort it once the request's deadline passes (see RequestDeadline). Saves a second AbortSignal.
-   */
-  readonly controller?: AbortController | undefined;
+  /** Fires when the caller goes away. */
+  readonly signal: CancelSignal;
   readonly override: AzureOverride | undefined;
   /**
    * The caller's own deadline, in ms from now (gRPC `grpc-timeout`, `Connect-Timeout-Ms`, REST

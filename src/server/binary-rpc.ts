@@ -13,6 +13,7 @@ import {
 import { codeToHttpStatus, endStreamToJson, errorToJsonBytes, parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type * as http2 from "node:http2";
+import { CallAbort, type CancelSignal } from "../cancel/index.js";
 import { readRequestBody, RequestBodyError } from "../http-body/index.js";
 import { binaryEncoder, type BinaryEncoder } from "../protobuf-binary/index.js";
 import { PlainHeaders } from "./plain-headers.js";
@@ -32,10 +33,10 @@ export interface BinaryRpcOptions {
   /** When it fires, every call still running is aborted with its reason. */
   readonly shutdownSignal?: AbortSignal | undefined;
   /**
-   * A call's context values; `controller` is the one behind its signal, which serves that call
-   * alone (the gateway lends it to the pool).
+   * A call's context values; `signal` is the call's own CallAbort, behind HandlerContext.signal,
+   * which the gateway hands to the chat service so that no AbortSignal need be made.
    */
-  readonly contextValues: (req: http2.Http2ServerRequest, controller: AbortController) => ContextValues;
+  readonly contextValues: (req: http2.Http2ServerRequest, signal: CancelSignal) => ContextValues;
   /** Told of a call whose response could not be written for a reason other than its client leaving. */
   readonly onUnexpectedError: (error: unknown) => void;
 }
@@ -72,14 +73,14 @@ const FLAG_END_STREAM = 0b10;
 export class BinaryRpc {
   readonly #options: BinaryRpcOptions;
   readonly #methods = new Map<string, BinaryMethod>();
-  /** Each running call's controller, which shutdown aborts: one listener for them all. */
-  readonly #running = new Set<AbortController>();
+  /** Each running call's abort, which shutdown fires: one listener for them all. */
+  readonly #running = new Set<CallAbort>();
 
   constructor(options: BinaryRpcOptions) {
     this.#options = options;
     const { shutdownSignal } = options;
     shutdownSignal?.addEventListener("abort", () => {
-      for (const controller of this.#running) controller.abort(shutdownSignal.reason);
+      for (const abort of this.#running) abort.abort(shutdownSignal.reason);
     }, { once: true });
   }
 
@@ -139,20 +140,20 @@ function identity(encoding: string | string[] | undefined): boolean {
 /** One call on the binary path, from reading its request to its last byte. */
 class BinaryCall {
   readonly #options: BinaryRpcOptions;
-  readonly #running: Set<AbortController>;
+  readonly #running: Set<CallAbort>;
   readonly #method: DescMethod;
   readonly #impl: MethodImpl;
   readonly #output: BinaryEncoder<unknown>;
   readonly #protocol: Protocol;
   readonly #req: http2.Http2ServerRequest;
   readonly #res: http2.Http2ServerResponse;
-  readonly #controller = new AbortController();
+  readonly #abort = new CallAbort();
   readonly #context: HandlerContext;
   #deadline: NodeJS.Timeout | undefined;
 
   constructor(
     options: BinaryRpcOptions,
-    running: Set<AbortController>,
+    running: Set<CallAbort>,
     entry: BinaryMethod,
     protocol: Protocol,
     timeoutMs: number | undefined,
@@ -170,29 +171,33 @@ class BinaryCall {
     const unary = entry.method.methodKind === "unary";
     const deadlineAtMs = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const authority = req.authority ?? "localhost";
+    const abort = this.#abort;
     this.#context = {
       method: entry.method,
       service: entry.method.parent,
       requestMethod: "POST",
       protocolName: protocol,
       url: `${req.stream.session?.encrypted === true ? "https" : "http"}://${authority}${req.url}`,
-      signal: this.#controller.signal,
+      // Made only if something reads it: the chat service listens to the CallAbort (CALL_SIGNAL).
+      get signal() {
+        return abort.signal;
+      },
       timeoutMs: () => (deadlineAtMs === undefined ? undefined : deadlineAtMs - Date.now()),
       requestHeader: PlainHeaders.fromRequest(req.headers),
       responseHeader: new PlainHeaders([
         ["content-type", protocol === "grpc" ? CONTENT_TYPE_GRPC : unary ? CONTENT_TYPE_CONNECT_UNARY : CONTENT_TYPE_CONNECT_STREAM],
       ]),
       responseTrailer: protocol === "grpc" ? new PlainHeaders([["grpc-status", "0"]]) : new PlainHeaders(),
-      values: options.contextValues(req, this.#controller),
+      values: options.contextValues(req, abort),
     };
-    running.add(this.#controller);
-    if (options.shutdownSignal?.aborted === true) this.#controller.abort(options.shutdownSignal.reason);
+    running.add(abort);
+    if (options.shutdownSignal?.aborted === true) abort.abort(options.shutdownSignal.reason);
     if (timeoutMs !== undefined) {
-      const expire = (): void => this.#controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+      const expire = (): void => abort.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
       if (timeoutMs <= 0) expire();
       else this.#deadline = setTimeout(expire, timeoutMs);
     }
-    abortWhenClientLeaves(req, res, this.#controller);
+    abortWhenClientLeaves(req, res, abort);
   }
 
   async run(): Promise<void> {
@@ -203,7 +208,7 @@ class BinaryCall {
       // Not aborted on success (as Connect's handler does): an abort without a reason builds a
       // DOMException, and the implementations let go of the signal once their call is over.
       clearTimeout(this.#deadline);
-      this.#running.delete(this.#controller);
+      this.#running.delete(this.#abort);
     }
   }
 
@@ -254,7 +259,7 @@ class BinaryCall {
           } catch (error) {
             // The implementation hears of the failed write as its caller's cancellation and stops.
             const left = callerLeft(error);
-            this.#controller.abort(left);
+            this.#abort.abort(left);
             await messages.throw?.(left).catch(ignore);
             return;
           }
@@ -277,10 +282,9 @@ class BinaryCall {
     const method = this.#method;
     const impl = this.#impl;
     const implementation = async (req: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> => {
+      // An interceptor that passed on a request of its own may have changed what the context holds.
       const handlerContext: HandlerContext =
-        req.header === context.requestHeader && req.signal === context.signal && req.contextValues === context.values
-          ? context
-          : { ...context, requestHeader: req.header, signal: req.signal, values: req.contextValues };
+        req === request ? context : { ...context, requestHeader: req.header, signal: req.signal, values: req.contextValues };
       const service = method.parent;
       const header = context.responseHeader;
       const trailer = context.responseTrailer;
@@ -294,17 +298,20 @@ class BinaryCall {
     let next = implementation;
     const { interceptors } = this.#options;
     for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next);
-    return next({
+    const request = {
       stream,
       service: context.service,
       method,
       requestMethod: "POST",
       url: context.url,
-      signal: context.signal,
+      get signal() {
+        return context.signal;
+      },
       header: context.requestHeader,
       contextValues: context.values,
       message: stream ? single(message) : message,
-    } as UnaryRequest | StreamRequest);
+    } as UnaryRequest | StreamRequest;
+    return next(request);
   }
 
   /** The request message: the whole body (Connect unary), or the one enveloped message it holds. */

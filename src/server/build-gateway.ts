@@ -8,7 +8,7 @@ import { ChatService } from "../../gen/tensorwall/v1/chat_pb.js";
 import { createAdminService } from "../admin/index.js";
 import { AzureClient, EndpointAllowlist, type EntraCredentialChoice } from "../azure/index.js";
 import { createRestBridge } from "../bridge/openai/index.js";
-import { CALL_CONTROLLER, ChatCompletions, createChatService } from "../chat/index.js";
+import { CALL_SIGNAL, ChatCompletions, createChatService } from "../chat/index.js";
 import type { GatewayConfig } from "../config/index.js";
 import { GatewayError } from "../errors/index.js";
 import { combineReadinessChecks, createHealthService, HealthRegistry, storeReadiness } from "../health/index.js";
@@ -141,9 +141,9 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
       metrics: metrics === undefined || observability.metrics === "off" ? undefined : metricsEndpoint(metrics, observability.metrics, keys),
       shutdownSignal: shutdown.signal,
     }),
-    contextValues: (req, controller) => {
+    contextValues: (req, signal) => {
       const values = telemetry.contextValues(req);
-      return controller === undefined ? values : values.set(CALL_CONTROLLER, controller);
+      return signal === undefined ? values : values.set(CALL_SIGNAL, signal);
     },
     onUnexpectedError,
     interceptors: [gatewayErrorInterceptor({ onUnexpectedError, onCallFailed: telemetry.rpcFailed })],

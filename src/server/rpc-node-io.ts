@@ -37,7 +37,11 @@ function resetError(rstCode: number): ConnectError | undefined {
  * error its reset code names, else plainly. Once the response has ended the call is over and
  * nothing listens to the signal any more.
  */
-export function abortWhenClientLeaves(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, controller: AbortController): void {
+export function abortWhenClientLeaves(
+  req: http2.Http2ServerRequest,
+  res: http2.Http2ServerResponse,
+  controller: { abort(reason?: unknown): void },
+): void {
   req.once("close", () => {
     if (res.writableEnded) return;
     const error = resetError(req.stream.rstCode);

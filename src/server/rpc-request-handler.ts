@@ -3,6 +3,7 @@ import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } f
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
+import type { CancelSignal } from "../cancel/index.js";
 import { BinaryRpc, type BinaryRpcProtocols } from "./binary-rpc.js";
 import type { RequestHandler } from "./one-port-server.js";
 import { PlainHeaders } from "./plain-headers.js";
@@ -13,10 +14,10 @@ export interface RpcRequestHandlerOptions extends ConnectRouterOptions {
   /** Serves every request whose path is not an RPC method's. */
   readonly fallback: RequestHandler;
   /**
-   * A call's context values. `controller`, when given, is the one behind the call's signal and
-   * serves that call alone; connect-es's handlers keep theirs to themselves.
+   * A call's context values. `signal`, when given, is the call's own CallAbort, which the binary
+   * path hands over so that nobody needs HandlerContext.signal; connect-es's handlers give none.
    */
-  readonly contextValues: (req: http.IncomingMessage | http2.Http2ServerRequest, controller?: AbortController) => ContextValues;
+  readonly contextValues: (req: http.IncomingMessage | http2.Http2ServerRequest, signal?: CancelSignal) => ContextValues;
   /** Told of a call whose response could not be written for a reason other than its client leaving. */
   readonly onUnexpectedError: (error: unknown) => void;
 }

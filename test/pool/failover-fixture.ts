@@ -1,3 +1,4 @@
+import type { CancelSignal } from "../../src/cancel/index.js";
 import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings, type RouteSettings } from "../../src/config/index.js";
 import { GatewayError } from "../../src/errors/index.js";
 import { PoolRoute } from "../../src/pool/pool-route.js";
@@ -7,7 +8,7 @@ import { runWithFailover, type FailoverEnvironment, type FailoverResult } from "
 import { ManualClock, seededRandom } from "./seeded-random.js";
 
 /** What a scripted deployment does with its next request. */
-export type Step = "ok" | GatewayError | ((signal: AbortSignal) => Promise<string>);
+export type Step = "ok" | GatewayError | ((signal: CancelSignal) => Promise<string>);
 
 export interface FixtureOptions {
   readonly deployments: readonly { readonly name: string; readonly priority?: number; readonly weight?: number }[];

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { CallAbort } from "../../src/cancel/index.js";
 import { RequestDeadline } from "../../src/pool/request-deadline.js";
 
 describe("RequestDeadline", () => {
@@ -42,19 +43,20 @@ describe("RequestDeadline", () => {
     deadline.dispose();
   });
 
-  it("aborts a controller the caller lent instead of making its own, and tells the two endings apart", () => {
-    const lent = new AbortController();
-    const timedOut = new RequestDeadline(lent.signal, 1_000, 0, lent);
-    expect(timedOut.signal).toBe(lent.signal);
+  it("fires its own signal at the deadline, leaving the caller's alone, and tells the two endings apart", () => {
+    const caller = new CallAbort();
+    const timedOut = new RequestDeadline(caller, 1_000, 0);
     vi.advanceTimersByTime(1_000);
-    expect(lent.signal.aborted).toBe(true);
-    expect(lent.signal.reason).toMatchObject({ code: "upstream_timeout" });
+    expect(timedOut.signal.aborted).toBe(true);
+    expect(timedOut.signal.reason).toMatchObject({ code: "upstream_timeout" });
+    expect(caller.aborted).toBe(false);
     expect(timedOut.stopError(undefined).code).toBe("upstream_timeout");
     timedOut.dispose();
 
-    const left = new AbortController();
-    const canceled = new RequestDeadline(left.signal, 1_000, 0, left);
+    const left = new CallAbort();
+    const canceled = new RequestDeadline(left, 1_000, 0);
     left.abort();
+    expect(canceled.signal.aborted).toBe(true);
     vi.advanceTimersByTime(1_000);
     expect(canceled.stopError(undefined).code).toBe("request_canceled");
     canceled.dispose();

@@ -12,6 +12,7 @@ import {
   type CreateChatCompletionRequest,
   type StreamChatCompletionRequest,
 } from "../../gen/tensorwall/v1/chat_pb.js";
+import { CallAbort, toAbortSignal, type CancelSignal } from "../../src/cancel/index.js";
 import { BinaryRpc, type BinaryRpcProtocols } from "../../src/server/binary-rpc.js";
 
 /**
@@ -232,15 +233,15 @@ describe("a protocol the router does not serve", () => {
   });
 });
 
-describe("a call's own controller", () => {
-  it("is handed to contextValues, behind the signal the implementation sees, and not aborted when the call succeeds", async () => {
-    const seen: { controller?: AbortController; signal?: AbortSignal } = {};
+describe("a call's own signal", () => {
+  it("is handed to contextValues as a CallAbort, which the implementation's signal follows, and not aborted when the call succeeds", async () => {
+    const seen: { abort?: CancelSignal | undefined; signal?: AbortSignal } = {};
     const rpc = new BinaryRpc({
       protocols: { connect: true, grpc: true },
       interceptors: [],
       readMaxBytes: READ_MAX_BYTES,
-      contextValues: (_req, controller) => {
-        seen.controller = controller;
+      contextValues: (_req, signal) => {
+        seen.abort = signal;
         return createContextValues();
       },
       onUnexpectedError: (error) => unexpected.push(error),
@@ -256,8 +257,9 @@ describe("a call's own controller", () => {
     try {
       const answer = await call(served.url, UNARY, connectUnary, unaryRequest("ok"));
       expect(answer.status).toBe(200);
-      expect(seen.controller).toBeInstanceOf(AbortController);
-      expect(seen.signal).toBe(seen.controller!.signal);
+      expect(seen.abort).toBeInstanceOf(CallAbort);
+      expect(seen.signal).toBe(toAbortSignal(seen.abort!));
+      expect(seen.abort!.aborted).toBe(false);
       expect(seen.signal!.aborted).toBe(false);
     } finally {
       await served.close();

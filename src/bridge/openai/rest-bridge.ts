@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders } from "node:http";
+import { CallAbort } from "../../cancel/index.js";
 import { chatCallFromHeaders, servedByHeaderEntries, type ChatCall, type ChatCompletions, type ChatStream } from "../../chat/index.js";
 import { dashboardReply, isDashboardPath } from "../../dashboard/index.js";
 import { GatewayError, toGatewayError } from "../../errors/index.js";
@@ -41,7 +42,7 @@ const DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
  * chat core the RPC door uses.
  */
 export function createRestBridge(options: RestBridgeOptions): RestHandler {
-  const inFlight = new Set<AbortController>();
+  const inFlight = new Set<CallAbort>();
   const { shutdownSignal } = options;
   shutdownSignal?.addEventListener("abort", () => {
     for (const abort of inFlight) abort.abort(shutdownSignal.reason);
@@ -59,7 +60,7 @@ interface Bridge extends RestBridgeOptions {
    * shutdown signal for them all: EventTarget finds a listener by walking all of them, so one per
    * request would cost each request time in proportion to how many are open.
    */
-  readonly inFlight: Set<AbortController>;
+  readonly inFlight: Set<CallAbort>;
 }
 
 async function route(options: Bridge, req: HttpRequest, res: HttpResponse): Promise<void> {
@@ -110,9 +111,8 @@ async function chatCompletions(
   res: HttpResponse,
   deploymentFromPath: string | undefined,
 ): Promise<void> {
-  // Aborted when the caller goes away, or with the shutdown's error when the gateway stops waiting,
-  // or by the pool when the request's deadline passes.
-  const abort = new AbortController();
+  // Aborted when the caller goes away, or with the shutdown's error when the gateway stops waiting.
+  const abort = new CallAbort();
   let callerLeft = false;
   options.inFlight.add(abort);
   res.on("close", () => {
@@ -162,7 +162,7 @@ async function relayStream(options: RestBridgeOptions, res: HttpResponse, opened
 }
 
 async function listModels(options: RestBridgeOptions, req: HttpRequest, res: HttpResponse): Promise<void> {
-  await callFor(options, req, new AbortController());
+  await callFor(options, req, new CallAbort());
   const models = options.chat.listModels().models.map((model) => ({
     id: model.id,
     object: "model",
@@ -192,11 +192,10 @@ async function ready(options: RestBridgeOptions, res: HttpResponse): Promise<voi
   res.end(body);
 }
 
-/** `abort` serves this request alone, so the pool may abort it at the deadline (UpstreamCall.controller). */
-async function callFor(options: RestBridgeOptions, req: HttpRequest, abort: AbortController): Promise<ChatCall> {
-  const call = await chatCallFromHeaders(options.keys, (name) => headerValue(req, name), abort.signal);
+async function callFor(options: RestBridgeOptions, req: HttpRequest, abort: CallAbort): Promise<ChatCall> {
+  const call = await chatCallFromHeaders(options.keys, (name) => headerValue(req, name), abort);
   // The spread last: on Node 20 a property written after a spread takes a slow path.
-  return { controller: abort, telemetry: requestTelemetry(req), ...call };
+  return { telemetry: requestTelemetry(req), ...call };
 }
 
 function fail(options: RestBridgeOptions, req: HttpRequest, res: HttpResponse, error: unknown): void {
