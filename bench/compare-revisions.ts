@@ -1,0 +1,153 @@
+/**
+ * `npm run bench:compare -- <rev>`: a commit's gateway against the working tree's, in alternating
+ * rounds under the same load, for changes smaller than the noise between two full runs.
+ *
+ *   npm run bench:compare -- HEAD                 REST at 64 connections, 8 rounds of 3 s each
+ *   npm run bench:compare -- HEAD~2 --connect     Connect binary over HTTP/2 instead
+ *   npm run bench:compare -- HEAD --rounds=12 --seconds=5
+ *
+ * Both gateways run at once against one fake Azure and take turns under one load generator, so a
+ * machine that speeds up or slows down during the run (these shared machines swing by 2×) touches
+ * both alike. Prints each round, the medians, and in how many rounds the working tree spent less
+ * CPU per request.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Http1Job } from "./children/load-http1.js";
+import type { RpcJob } from "./children/load-rpc.js";
+import { BenchChild } from "./lib/bench-child.js";
+import { compileBench, type BenchBuild } from "./lib/compile-bench.js";
+import type { LoadResult } from "./lib/leg-result.js";
+import { chatRequestJson } from "./lib/rpc-clients.js";
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const AZURE_KEY = "bench-azure-key";
+const MODEL = "azure/gpt-4o";
+const CONCURRENCY = 64;
+const WARMUP_MS = 2_000;
+
+interface Round {
+  readonly rps: number;
+  readonly cpuMicrosPerOk: number;
+}
+
+function option(args: readonly string[], name: string, fallback: number): number {
+  const raw = args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!(Number.isInteger(value) && value > 0)) throw new Error(`--${name} must be a positive whole number.`);
+  return value;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+async function startGateway(build: BenchBuild, name: string, fakeUrl: string, dataDir: string, key: string): Promise<BenchChild> {
+  return BenchChild.start(name, join(build.outDir, "bench", "children", "gateway.js"), {
+    env: {
+      HOST: "127.0.0.1",
+      PORT: "0",
+      TENSORWALL_DB: join(mkdtempSync(join(dataDir, `${name}-`)), "tensorwall.db"),
+      TENSORWALL_ADMIN_KEY: key,
+      AZURE_OPENAI_ENDPOINT: fakeUrl,
+      AZURE_OPENAI_API_KEY: AZURE_KEY,
+      AZURE_OPENAI_REGION: "eastus",
+      TENSORWALL_SHUTDOWN_GRACE_MS: "2000",
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const rev = args.find((arg) => !arg.startsWith("--"));
+  if (rev === undefined) throw new Error("Name the commit to compare the working tree with, e.g. npm run bench:compare -- HEAD");
+  const connect = args.includes("--connect");
+  const rounds = option(args, "rounds", 8);
+  const legMs = option(args, "seconds", 3) * 1000;
+
+  const builds = [compileBench(REPO_ROOT, rev), compileBench(REPO_ROOT)];
+  const labels = builds.map((build) => build.commit);
+  const children: BenchChild[] = [];
+  const dataDir = mkdtempSync(join(os.tmpdir(), "tensorwall-compare-"));
+  try {
+    // The working tree's fake and load generator serve both gateways.
+    const tree = builds[1]!;
+    const fake = await BenchChild.start("fake-azure", join(tree.outDir, "bench", "children", "fake-azure.js"));
+    children.push(fake);
+    const key = `gw_${randomBytes(32).toString("base64url")}`;
+    const gateways: BenchChild[] = [];
+    for (const [i, build] of builds.entries()) {
+      gateways.push(await startGateway(build, `gateway-${i}`, String(fake.info["url"]), dataDir, key));
+      children.push(gateways[i]!);
+    }
+    const load = await BenchChild.start(connect ? "load-rpc" : "load-http1", join(tree.outDir, "bench", "children", `${connect ? "load-rpc" : "load-http1"}.js`));
+    children.push(load);
+    const run = (gateway: BenchChild, durationMs: number): Promise<LoadResult> => {
+      const baseUrl = String(gateway.info["url"]);
+      return connect
+        ? load.call<LoadResult>(
+            "run",
+            { baseUrl, protocol: "connect", client: "lean", key, model: MODEL, concurrency: CONCURRENCY, durationMs, stream: false } satisfies RpcJob,
+            durationMs + 60_000,
+          )
+        : load.call<LoadResult>(
+            "run",
+            {
+              url: `${baseUrl}/v1/chat/completions`,
+              headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+              body: chatRequestJson(MODEL, false),
+              connections: CONCURRENCY,
+              durationMs,
+            } satisfies Http1Job,
+            durationMs + 60_000,
+          );
+    };
+    const cpuMicros = async (child: BenchChild): Promise<number> => {
+      const stats = await child.stats();
+      return stats.cpuUserMicros + stats.cpuSystemMicros;
+    };
+
+    process.stdout.write(`${connect ? "Connect binary over HTTP/2" : "REST"} at ${CONCURRENCY} concurrent, ${rounds} rounds of ${legMs / 1000} s: ${labels[0]} against the working tree (${labels[1]})\n`);
+    for (const gateway of gateways) await run(gateway, WARMUP_MS);
+    const results: Round[][] = [[], []];
+    for (let round = 0; round < rounds; round++) {
+      // Alternate who goes first, so neither always runs right after the other.
+      const order = round % 2 === 0 ? [0, 1] : [1, 0];
+      for (const i of order) {
+        const before = await cpuMicros(gateways[i]!);
+        const result = await run(gateways[i]!, legMs);
+        const spent = (await cpuMicros(gateways[i]!)) - before;
+        if (result.errors > 0) throw new Error(`${labels[i]}: ${result.errors} errors (${result.errorSamples.join("; ")})`);
+        results[i]!.push({ rps: result.rps, cpuMicrosPerOk: spent / Math.max(1, result.ok) });
+      }
+      const [base, tree] = [results[0]![round]!, results[1]![round]!];
+      process.stdout.write(
+        `round ${round + 1}: ${base.rps.toFixed(0)} against ${tree.rps.toFixed(0)} req/s, ${base.cpuMicrosPerOk.toFixed(1)} against ${tree.cpuMicrosPerOk.toFixed(1)} gateway CPU µs/req\n`,
+      );
+    }
+    const lessCpu = results[1]!.filter((round, i) => round.cpuMicrosPerOk < results[0]![i]!.cpuMicrosPerOk).length;
+    for (const [i, label] of labels.entries()) {
+      const own = results[i]!;
+      process.stdout.write(
+        `${label}: median ${median(own.map((r) => r.rps)).toFixed(0)} req/s, ${median(own.map((r) => r.cpuMicrosPerOk)).toFixed(1)} gateway CPU µs/req\n`,
+      );
+    }
+    process.stdout.write(`The working tree spent less CPU per request in ${lessCpu} of ${rounds} rounds.\n`);
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench:compare: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
