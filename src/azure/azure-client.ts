@@ -135,7 +135,6 @@ export class AzureClient {
     signal: CancelSignal,
     options: RequestOptions = {},
   ): Promise<{ body: JsonObject; meta: UpstreamMeta }> {
-    if (signal.aborted) throw canceled(signal);
     const request = await this.#request(target, body, signal, "application/json", options);
     let meta: UpstreamMeta | undefined;
     let response: WholeResponse;
@@ -223,7 +222,6 @@ export class AzureClient {
     accept: string,
     options: RequestOptions,
   ): Promise<{ response: ResponseData; meta: UpstreamMeta }> {
-    if (signal.aborted) throw canceled(signal);
     const request = await this.#request(target, body, signal, accept, options);
     let response: ResponseData;
     try {
@@ -241,7 +239,10 @@ export class AzureClient {
     );
   }
 
-  /** What to send Azure: where, the body, the auth and other headers, and the timeouts. */
+  /**
+   * What to send Azure: where, the body, the auth and other headers, and the timeouts. Throws
+   * request_canceled, sending nothing, when the caller has already gone.
+   */
   async #request(
     target: AzureTarget,
     body: JsonObject,
@@ -249,6 +250,7 @@ export class AzureClient {
     accept: string,
     options: RequestOptions,
   ): Promise<Dispatcher.DispatchOptions> {
+    if (signal.aborted) throw canceled(signal);
     const { origin, path } = this.#destination(target);
     const payload = chatCompletionsBody(target, body);
     const auth = await authHeaders(target.auth, signal);
