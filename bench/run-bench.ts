@@ -17,7 +17,7 @@
  * show what a typical Connect client costs ("client CPU µs/req").
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -303,7 +303,11 @@ async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number): 
   const profiled = new Map<string, { summary: ProfileSummary; requests: number }>();
   const sections: string[] = [];
   for (const [name, load, server] of legs) {
-    const execArgv = ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`];
+    // A folder per leg and Node's own file names: each thread (the ledger writer's too) writes a
+    // profile of its own, and under one --cpu-prof-name they would overwrite each other.
+    const legDir = join(profileDir, name);
+    rmSync(legDir, { recursive: true, force: true });
+    const execArgv = ["--cpu-prof", `--cpu-prof-dir=${legDir}`];
     const child =
       server === "gateway"
         ? await startGateway(p, execArgv)
@@ -319,16 +323,42 @@ async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number): 
     await child.stop();
     const requests = result.ok;
     log(`profiled ${name}: ${result.rps.toFixed(0)} req/s under the profiler, ${warmup.errors + result.errors} errors`);
-    const summary = summarizeProfile(join(profileDir, `${name}.cpuprofile`), p.build.sourceRoot, maps, { fromMicros, toMicros });
+    const threads = collectThreadProfiles(legDir, profileDir, name);
+    const window = { fromMicros, toMicros };
+    const summary = summarizeProfile(threads.main, p.build.sourceRoot, maps, window);
+    const otherThreadsBusyMs = threads.others.reduce((sum, file) => sum + summarizeProfile(file, p.build.sourceRoot, maps, window).busyMs, 0);
     profiled.set(name, { summary, requests });
-    writeFileSync(join(RESULTS_DIR, `profile-${name}.json`), `${JSON.stringify({ requests, ...summary }, null, 2)}\n`);
-    sections.push(formatProfile(`${server} under ${name} at ${concurrency} concurrent, ${result.rps.toFixed(0)} req/s while profiled`, summary, requests));
+    writeFileSync(join(RESULTS_DIR, `profile-${name}.json`), `${JSON.stringify({ requests, otherThreadsBusyMs, ...summary }, null, 2)}\n`);
+    sections.push(
+      formatProfile(`${server} under ${name} at ${concurrency} concurrent, ${result.rps.toFixed(0)} req/s while profiled`, summary, requests, otherThreadsBusyMs),
+    );
   }
   await Promise.all([rpc.stop(), http1.stop(), sse.stop()]);
   const gatewayRest = profiled.get("rest-unary");
   const proxyRest = profiled.get("bare-proxy-unary");
   if (gatewayRest !== undefined && proxyRest !== undefined) sections.unshift(formatAreaComparison(gatewayRest, proxyRest));
   return sections.join("\n\n");
+}
+
+/**
+ * Moves a profiled process's profiles out of its folder: the main thread's (thread id 0 in Node's
+ * CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile) to `<leg>.cpuprofile`, any worker thread's to
+ * `<leg>.thread-<tid>.cpuprofile`.
+ */
+function collectThreadProfiles(legDir: string, profileDir: string, leg: string): { main: string; others: string[] } {
+  let main: string | undefined;
+  const others: string[] = [];
+  for (const file of readdirSync(legDir)) {
+    const threadId = /^CPU\.\d+\.\d+\.\d+\.(\d+)\.\d+\.cpuprofile$/.exec(file)?.[1];
+    if (threadId === undefined) continue;
+    const target = join(profileDir, threadId === "0" ? `${leg}.cpuprofile` : `${leg}.thread-${threadId}.cpuprofile`);
+    renameSync(join(legDir, file), target);
+    if (threadId === "0") main = target;
+    else others.push(target);
+  }
+  rmSync(legDir, { recursive: true, force: true });
+  if (main === undefined) throw new Error(`${leg}: the profiled process wrote no main-thread profile in ${legDir}`);
+  return { main, others };
 }
 
 async function main(): Promise<number> {
