@@ -6,10 +6,10 @@
  *   npm run bench:compare -- HEAD~2 --connect     Connect binary over HTTP/2 instead
  *   npm run bench:compare -- HEAD --rounds=12 --seconds=5
  *
- * Both gateways run at once against one fake Azure and take turns under one load generator, so a
- * machine that speeds up or slows down during the run (these shared machines swing by 2×) touches
- * both alike. Prints each round, the medians, and in how many rounds the working tree spent less
- * CPU per request.
+ * Each round starts both gateways afresh, warms them up, then they take turns under one load
+ * generator against one fake Azure, so a machine that speeds up or slows down during the run (these
+ * shared machines swing by 2×) touches both alike. Prints each round, the medians, and in how many
+ * rounds the working tree spent less CPU per request.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -80,11 +80,6 @@ async function main(): Promise<void> {
     const fake = await BenchChild.start("fake-azure", join(tree.outDir, "bench", "children", "fake-azure.js"));
     children.push(fake);
     const key = `gw_${randomBytes(32).toString("base64url")}`;
-    const gateways: BenchChild[] = [];
-    for (const [i, build] of builds.entries()) {
-      gateways.push(await startGateway(build, `gateway-${i}`, String(fake.info["url"]), dataDir, key));
-      children.push(gateways[i]!);
-    }
     const load = await BenchChild.start(connect ? "load-rpc" : "load-http1", join(tree.outDir, "bench", "children", `${connect ? "load-rpc" : "load-http1"}.js`));
     children.push(load);
     const run = (gateway: BenchChild, durationMs: number): Promise<LoadResult> => {
@@ -113,21 +108,30 @@ async function main(): Promise<void> {
     };
 
     process.stdout.write(`${connect ? "Connect binary over HTTP/2" : "REST"} at ${CONCURRENCY} concurrent, ${rounds} rounds of ${legMs / 1000} s: ${labels[0]} against the working tree (${labels[1]})\n`);
-    for (const gateway of gateways) await run(gateway, WARMUP_MS);
     const results: Round[][] = [[], []];
     for (let round = 0; round < rounds; round++) {
-      // Alternate who goes first, so neither always runs right after the other.
-      const order = round % 2 === 0 ? [0, 1] : [1, 0];
-      for (const i of order) {
-        const before = await cpuMicros(gateways[i]!);
-        const result = await run(gateways[i]!, legMs);
-        const spent = (await cpuMicros(gateways[i]!)) - before;
-        if (result.errors > 0) throw new Error(`${labels[i]}: ${result.errors} errors (${result.errorSamples.join("; ")})`);
-        results[i]!.push({ rps: result.rps, cpuMicrosPerOk: spent / Math.max(1, result.ok) });
+      // Fresh processes every round: two processes of the same code can differ by several percent
+      // for their whole life (where the JIT and the allocator happened to put things), which one
+      // pair kept for every round would report as a difference between the commits.
+      const gateways: BenchChild[] = [];
+      for (const [i, build] of builds.entries()) gateways.push(await startGateway(build, `gateway-${i}`, String(fake.info["url"]), dataDir, key));
+      try {
+        for (const gateway of gateways) await run(gateway, WARMUP_MS);
+        // Alternate who goes first, so neither always runs right after the other.
+        const order = round % 2 === 0 ? [0, 1] : [1, 0];
+        for (const i of order) {
+          const before = await cpuMicros(gateways[i]!);
+          const result = await run(gateways[i]!, legMs);
+          const spent = (await cpuMicros(gateways[i]!)) - before;
+          if (result.errors > 0) throw new Error(`${labels[i]}: ${result.errors} errors (${result.errorSamples.join("; ")})`);
+          results[i]!.push({ rps: result.rps, cpuMicrosPerOk: spent / Math.max(1, result.ok) });
+        }
+      } finally {
+        await Promise.all(gateways.map((gateway) => gateway.stop()));
       }
-      const [base, tree] = [results[0]![round]!, results[1]![round]!];
+      const [base, own] = [results[0]![round]!, results[1]![round]!];
       process.stdout.write(
-        `round ${round + 1}: ${base.rps.toFixed(0)} against ${tree.rps.toFixed(0)} req/s, ${base.cpuMicrosPerOk.toFixed(1)} against ${tree.cpuMicrosPerOk.toFixed(1)} gateway CPU µs/req\n`,
+        `round ${round + 1}: ${base.rps.toFixed(0)} against ${own.rps.toFixed(0)} req/s, ${base.cpuMicrosPerOk.toFixed(1)} against ${own.cpuMicrosPerOk.toFixed(1)} gateway CPU µs/req\n`,
       );
     }
     const lessCpu = results[1]!.filter((round, i) => round.cpuMicrosPerOk < results[0]![i]!.cpuMicrosPerOk).length;
