@@ -7,7 +7,7 @@ export interface LoggerOptions {
   readonly level: LogLevel;
   /**
    * Where lines go. Default: stdout, written asynchronously so logging never blocks a request, in
-   * batches of about 4 KB, and at least every FLUSH_INTERVAL_MS; call `flushLogger` before the
+   * batches of about 64 KB, and at least every FLUSH_INTERVAL_MS; call `flushLogger` before the
    * process exits.
    */
   readonly destination?: DestinationStream;
@@ -47,8 +47,11 @@ function isoTimeOncePerMillisecond(): () => string {
 
 /** How long a line may wait in the batch before it is written anyway. */
 const FLUSH_INTERVAL_MS = 250;
-/** Characters gathered before a batch is written. */
-const BATCH_CHARS = 4096;
+/**
+ * Characters gathered before a batch is written. 64 K rather than 4 K: with fresh gateways every
+ * round, 2.5–5% less gateway CPU per request in three runs (26 of 38 rounds).
+ */
+const BATCH_CHARS = 65536;
 
 /**
  * Stdout, written a batch at a time: a write per line is a hand-off to libuv's thread pool and a
