@@ -114,8 +114,9 @@ async function main(): Promise<void> {
       // for their whole life (where the JIT and the allocator happened to put things), which one
       // pair kept for every round would report as a difference between the commits.
       const gateways: BenchChild[] = [];
-      for (const [i, build] of builds.entries()) gateways.push(await startGateway(build, `gateway-${i}`, String(fake.info["url"]), dataDir, key));
       try {
+        // Started inside the try, so a second gateway that fails to start does not leave the first running.
+        for (const [i, build] of builds.entries()) gateways.push(await startGateway(build, `gateway-${i}`, String(fake.info["url"]), dataDir, key));
         for (const gateway of gateways) await run(gateway, WARMUP_MS);
         // Alternate who goes first, so neither always runs right after the other.
         const order = round % 2 === 0 ? [0, 1] : [1, 0];
