@@ -84,7 +84,10 @@ describe("a held stream does not keep its prompt for the stream's life", () => {
   ])("%s", async (_door, openStream) => {
     const withSmallPrompts = await heldBy(openStream, 1);
     const withLargePrompts = await heldBy(openStream, PROMPT_BYTES);
-    // One copy of each prompt kept would be 6 MiB more; the streams' own objects are the same.
-    expect(withLargePrompts - withSmallPrompts).toBeLessThan(PROMPT_BYTES);
+    // One copy of each prompt kept would be STREAMS MiB more; the streams' own objects are the same.
+    // Half of that is the bound: the Connect case holds about one prompt's size once, however many
+    // streams are open (0.5–1.1 MiB measured with 2, 6 and 12 streams), which is no copy per stream
+    // but sat too close to a bound of one prompt (CI once measured 1.01 MiB).
+    expect(withLargePrompts - withSmallPrompts).toBeLessThan((STREAMS * PROMPT_BYTES) / 2);
   });
 });
