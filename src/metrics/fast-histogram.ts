@@ -1,4 +1,4 @@
-type Labels = Readonly<Record<string, string>>;
+import { familyHeader, labelPairs, type Labels } from "./exposition-text.js";
 
 interface SeriesCounts {
   /** Per bucket, not cumulative; the last one is +Inf. */
@@ -50,9 +50,9 @@ export class FastHistogram {
   /** The Prometheus text exposition of every series, without a trailing newline. */
   text(): string {
     const name = this.#name;
-    const lines = [`# HELP ${name} ${escape(this.#help)}`, `# TYPE ${name} histogram`];
+    const lines = familyHeader(name, this.#help, "histogram");
     for (const [labels, series] of this.#series) {
-      const base = Object.entries(labels).map(([label, value]) => `${label}="${escape(value).replace(/"/g, '\\"')}"`);
+      const base = labelPairs(labels);
       let cumulative = 0;
       for (const [bucket, bound] of [...this.#bounds, "+Inf" as const].entries()) {
         cumulative += series.buckets[bucket]!;
@@ -63,8 +63,4 @@ export class FastHistogram {
     }
     return lines.join("\n");
   }
-}
-
-function escape(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }

@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { DeploymentEvent, DeploymentSnapshot } from "../pool/index.js";
+import { FastCounter, LabelSets } from "./fast-counter.js";
 import { FastHistogram } from "./fast-histogram.js";
-import { GEN_AI_LABELS, GenAiSeries, type GenAiValues } from "./gen-ai-series.js";
+import { GenAiSeries, type GenAiValues } from "./gen-ai-series.js";
 import { LabelCap } from "./label-cap.js";
 
 export interface GatewayMetricsOptions {
@@ -82,12 +83,14 @@ const CIRCUIT_STATES = ["closed", "open", "half_open"] as const;
  */
 export class GatewayMetrics {
   readonly #registry = new Registry();
-  readonly #requests: Counter<string>;
+  readonly #requests: FastCounter;
+  readonly #requestLabels = new LabelSets();
   readonly #duration: FastHistogram;
   readonly #ttft: FastHistogram;
   readonly #tokens: FastHistogram;
-  readonly #cost: Counter<string>;
-  readonly #attempts: Counter<string>;
+  readonly #cost: FastCounter;
+  readonly #attempts: FastCounter;
+  readonly #attemptLabels = new LabelSets();
   readonly #failovers: Counter<string>;
   readonly #transitions: Counter<string>;
   readonly #cooldowns: Counter<string>;
@@ -107,11 +110,10 @@ export class GatewayMetrics {
       model: new LabelCap(maxValues),
       server: new LabelCap(maxValues),
     };
-    this.#requests = new Counter({
+    // Counted on every request, with label objects from LabelSets or GenAiSeries.
+    this.#requests = new FastCounter({
       name: "tensorwall_requests_total",
       help: "Requests answered, by protocol, REST route or RPC method, status (ok or the error code), and the route, deployment and region that served chat.",
-      labelNames: ["protocol", "http_route", "status", "route", "deployment", "region"],
-      registers,
     });
     // Observed on every chat request, with GenAiSeries' label objects.
     this.#duration = new FastHistogram({
@@ -129,17 +131,13 @@ export class GatewayMetrics {
       help: "Tokens per chat completion request (gen_ai.client.token.usage): input and output; cached is part of input, reasoning part of output.",
       buckets: TOKEN_BUCKETS,
     });
-    this.#cost = new Counter({
+    this.#cost = new FastCounter({
       name: "tensorwall_cost_usd_total",
       help: "What chat completion requests cost, in US dollars, as the usage ledger prices them.",
-      labelNames: [...GEN_AI_LABELS],
-      registers,
     });
-    this.#attempts = new Counter({
+    this.#attempts = new FastCounter({
       name: "tensorwall_upstream_attempts_total",
       help: "Requests sent to Azure deployments, by outcome: ok, broken or abandoned once answering began, else the error code.",
-      labelNames: ["deployment", "region", "outcome"],
-      registers,
     });
     this.#failovers = new Counter({
       name: "tensorwall_upstream_failovers_total",
@@ -177,19 +175,26 @@ export class GatewayMetrics {
   }
 
   async render(): Promise<string> {
-    const histograms = [this.#duration, this.#ttft, this.#tokens].map((histogram) => `${histogram.text()}\n`);
-    return [await this.#registry.metrics(), ...histograms].join("\n");
+    const own = [this.#requests, this.#cost, this.#attempts, this.#duration, this.#ttft, this.#tokens].map((family) => `${family.text()}\n`);
+    return [await this.#registry.metrics(), ...own].join("\n");
   }
 
   requestAnswered(count: RequestCount): void {
-    this.#requests.inc({
-      protocol: count.protocol,
-      http_route: this.#caps.httpRoute.value(count.httpRoute),
-      status: count.status,
-      route: this.#caps.route.value(count.route),
-      deployment: this.#caps.deployment.value(count.deployment),
-      region: this.#caps.region.value(count.region),
-    });
+    const { protocol, status } = count;
+    const httpRoute = this.#caps.httpRoute.value(count.httpRoute);
+    const route = this.#caps.route.value(count.route);
+    const deployment = this.#caps.deployment.value(count.deployment);
+    const region = this.#caps.region.value(count.region);
+    this.#requests.inc(
+      this.#requestLabels.get([protocol, httpRoute, status, route, deployment, region], () => ({
+        protocol,
+        http_route: httpRoute,
+        status,
+        route,
+        deployment,
+        region,
+      })),
+    );
   }
 
   chatMeasured(chat: ChatMeasurement): void {
@@ -208,11 +213,10 @@ export class GatewayMetrics {
   }
 
   attemptEnded(attempt: AttemptCount): void {
-    this.#attempts.inc({
-      deployment: this.#caps.deployment.value(attempt.deployment),
-      region: this.#caps.region.value(attempt.region),
-      outcome: attempt.outcome,
-    });
+    const deployment = this.#caps.deployment.value(attempt.deployment);
+    const region = this.#caps.region.value(attempt.region);
+    const { outcome } = attempt;
+    this.#attempts.inc(this.#attemptLabels.get([deployment, region, outcome], () => ({ deployment, region, outcome })));
   }
 
   failedOver(failover: FailoverCount): void {

@@ -14,17 +14,6 @@ export interface GenAiValues {
   readonly region: string;
 }
 
-export const GEN_AI_LABELS = [
-  "gen_ai_operation_name",
-  "gen_ai_system",
-  "gen_ai_request_model",
-  "gen_ai_response_model",
-  "server_address",
-  "server_port",
-  "deployment",
-  "region",
-] as const;
-
 type Labels = Record<string, string>;
 
 /** Token types of `gen_ai_client_token_usage`: OpenTelemetry's input and output, and their cached and reasoning parts. */

@@ -1,0 +1,48 @@
+import { Counter, Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { FastCounter, LabelSets } from "../../src/metrics/fast-counter.js";
+
+describe("FastCounter", () => {
+  it("renders exactly what prom-client's Counter renders for the same increments", async () => {
+    const help = "A help text with a \\ backslash\nand a line break.";
+    const registry = new Registry();
+    const reference = new Counter({ name: "c_total", help, labelNames: ["model", "status"], registers: [registry] });
+    const fast = new FastCounter({ name: "c_total", help });
+    const ok = { model: "gpt-4o", status: "ok" };
+    const odd = { model: 'quote " back \\ slash\nnewline', status: "upstream_error" };
+    for (const [labels, by] of [[ok, 1], [odd, 1], [ok, 0.0000325], [ok, 2], [odd, 1e21]] as const) {
+      reference.inc(labels, by);
+      fast.inc(labels, by);
+    }
+    expect(`${fast.text()}\n`).toBe(await registry.metrics());
+  });
+
+  it("renders only its help and type before anything is counted", () => {
+    expect(new FastCounter({ name: "c_total", help: "Nothing yet." }).text()).toBe("# HELP c_total Nothing yet.\n# TYPE c_total counter");
+  });
+});
+
+describe("LabelSets", () => {
+  it("hands out one object per combination of values, built once", () => {
+    const sets = new LabelSets();
+    let builds = 0;
+    const labels = (a: string, b: string) =>
+      sets.get([a, b], () => {
+        builds += 1;
+        return { a, b };
+      });
+    const first = labels("x", "y");
+    expect(labels("x", "y")).toBe(first);
+    expect(first).toEqual({ a: "x", b: "y" });
+    expect(builds).toBe(1);
+  });
+
+  it("keeps combinations apart whatever characters their values hold", () => {
+    const sets = new LabelSets();
+    const labels = (a: string, b: string) => sets.get([a, b], () => ({ a, b }));
+    expect(labels("a\nb", "c")).toEqual({ a: "a\nb", b: "c" });
+    expect(labels("a", "b\nc")).toEqual({ a: "a", b: "b\nc" });
+    expect(labels("1:a", "")).toEqual({ a: "1:a", b: "" });
+    expect(labels("", "1:a")).toEqual({ a: "", b: "1:a" });
+  });
+});
