@@ -20,9 +20,8 @@ type Labels = Record<string, string>;
 export type TokenType = "input" | "output" | "cached" | "reasoning";
 
 /**
- * The label sets of one combination of GenAI label values, built once. prom-client reads every
- * label object it is given, on every observation, and objects of one fixed shape read several
- * times faster than ones built by spreading; a chat request observes seven of them.
+ * The label sets of one combination of GenAI label values, built once: FastHistogram and FastCounter
+ * find a series by its label object, and a chat request counts into seven of them.
  */
 export class GenAiSeries {
   readonly labels: Readonly<Labels>;
