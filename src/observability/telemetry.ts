@@ -17,9 +17,9 @@ export interface TelemetryOptions {
   readonly tracing?: Tracing | undefined;
 }
 
-/** What the telemetry needs of a response: to stamp the request id and learn when it is over. */
+/** What the telemetry needs of a response: to stamp the request id on its head and learn when it is over. */
 export interface ObservedResponse {
-  setHeader(name: string, value: string): unknown;
+  stampHeader(name: string, value: string): unknown;
   once(event: "close", listener: () => void): unknown;
   readonly statusCode: number;
 }
@@ -55,7 +55,7 @@ export class Telemetry {
     return (req, res) => {
       const telemetry = new RequestTelemetry(this.#sinks, req);
       byRequest.set(req, telemetry);
-      res.setHeader(REQUEST_ID_HEADER, telemetry.id);
+      res.stampHeader(REQUEST_ID_HEADER, telemetry.id);
       res.once("close", () => telemetry.responseClosed(res.statusCode));
       handler(req, res);
     };

@@ -9,15 +9,19 @@ import {
   type ResolvedOnePortServerOptions,
 } from "./one-port-server-options.js";
 import { sniffCleartextProtocol, type CleartextProtocol } from "./sniff-cleartext-protocol.js";
+import { StampedHttp2Response, StampedResponse } from "./stamped-response.js";
 
-/** One handler serves every protocol on the port; `req.httpVersionMajor` says which one carried it. */
-export type RequestHandler = (
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  res: http.ServerResponse | http2.Http2ServerResponse,
-) => void;
+/**
+ * One handler serves every protocol on the port; `req.httpVersionMajor` says which one carried it.
+ * Every response can be stamped with headers for its head (see StampedResponse).
+ */
+export type RequestHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: StampedResponse | StampedHttp2Response) => void;
 
 /** How long `close()` waits for in-flight requests when the caller does not say. */
 export const DEFAULT_CLOSE_GRACE_MS = 30_000;
+
+type H2cServer = http2.Http2Server<typeof http.IncomingMessage, typeof http.ServerResponse, typeof http2.Http2ServerRequest, typeof StampedHttp2Response>;
+type TlsServer = http2.Http2SecureServer<typeof http.IncomingMessage, typeof StampedResponse, typeof http2.Http2ServerRequest, typeof StampedHttp2Response>;
 
 type Lifecycle =
   | { readonly kind: "created" }
@@ -59,11 +63,11 @@ export class OnePortServer {
   private readonly handler: RequestHandler;
   private readonly listener: net.Server;
   /** Cleartext only. */
-  private readonly http1Server: http.Server | undefined;
+  private readonly http1Server: http.Server<typeof http.IncomingMessage, typeof StampedResponse> | undefined;
   /** Cleartext only. */
-  private readonly h2cServer: http2.Http2Server | undefined;
+  private readonly h2cServer: H2cServer | undefined;
   /** TLS only: serves both h2 and (through `allowHTTP1`) http/1.1. */
-  private readonly tlsServer: http2.Http2SecureServer | undefined;
+  private readonly tlsServer: TlsServer | undefined;
   private readonly sockets = new Map<net.Socket, SocketPhase>();
   private readonly connections = new Map<net.Socket | http2.Http2Session, Connection>();
   private lifecycle: Lifecycle = { kind: "created" };
@@ -87,6 +91,7 @@ export class OnePortServer {
     const http2Options = {
       settings: { maxConcurrentStreams: o.http2MaxConcurrentStreams },
       maxSessionMemory: o.http2MaxSessionMemoryMb,
+      Http2ServerResponse: StampedHttp2Response,
     };
 
     // No `noDelay` on the inner servers: they never accept; the listener sets it on every socket.
@@ -96,7 +101,7 @@ export class OnePortServer {
     this.listener.on("error", ignoreError);
 
     if (o.tls === undefined) {
-      this.http1Server = http.createServer(http1Options, this.onRequest);
+      this.http1Server = http.createServer({ ...http1Options, ServerResponse: StampedResponse }, this.onRequest);
       this.h2cServer = http2.createServer(http2Options, this.onRequest);
       this.h2cServer.on("session", this.onSession);
       startConnectionChecks(this.http1Server);
@@ -107,6 +112,7 @@ export class OnePortServer {
           cert: o.tls.cert,
           key: o.tls.key,
           allowHTTP1: true,
+          Http1ServerResponse: StampedResponse,
           ALPNProtocols: ["h2", "http/1.1"],
           handshakeTimeout: o.prefaceTimeoutMs,
         },
@@ -316,10 +322,7 @@ export class OnePortServer {
   };
 
   /** Every request of every protocol passes here: keep it to a lookup, a counter and one listener. */
-  private readonly onRequest = (
-    req: http.IncomingMessage | http2.Http2ServerRequest,
-    res: http.ServerResponse | http2.Http2ServerResponse,
-  ): void => {
+  private readonly onRequest = (req: http.IncomingMessage | http2.Http2ServerRequest, res: StampedResponse | StampedHttp2Response): void => {
     const key = isHttp2Request(req) ? req.stream.session : req.socket;
     const connection = key === undefined ? undefined : this.connections.get(key);
     if (connection === undefined) {
@@ -331,7 +334,7 @@ export class OnePortServer {
     connection.inFlight++;
     res.on("close", connection.onResponseClose);
     if (connection.protocol === "http1" && this.lifecycle.kind === "closing") {
-      refuseWhileClosing(res as http.ServerResponse);
+      refuseWhileClosing(res as StampedResponse);
       return;
     }
     this.handler(req, res);
