@@ -9,7 +9,7 @@ export interface FastCounterOptions {
  * A Prometheus counter cheap enough for every request. prom-client's Counter checks every label
  * name and hashes the label object (its keys sorted and joined) on each increment, about 1 µs, and
  * a chat request makes three. Like FastHistogram, a series is found by its label object, so the
- * same series must always come with the same object (LabelSets hands out one per series). `text()`
+ * same series must always come with the same object (ByLabelValues keeps one per series). `text()`
  * renders it as prom-client's registry would.
  */
 export class FastCounter {
@@ -37,32 +37,31 @@ export class FastCounter {
   }
 }
 
-/** A level of LabelSets' tree: the next value's branches, and at the last level the labels. */
-interface LabelBranch {
-  readonly next: Map<string, LabelBranch>;
-  labels: Labels | undefined;
+/** A level of ByLabelValues' tree: the next value's branches, and at the last level the item. */
+interface Branch<T> {
+  readonly next: Map<string, Branch<T>>;
+  item: T | undefined;
 }
 
 /**
- * One label object per combination of values, so FastCounter and FastHistogram see the same object
- * for the same series. `build` makes the object the first time the values are seen. A tree of maps,
- * one level per value, rather than one map by a key made of the values: building that key cost
- * about 1 µs a request, and no choice of separator keeps every combination of caller-given values
- * apart.
+ * One item per combination of label values, built the first time the values are seen: the label
+ * objects FastCounter and FastHistogram find their series by, or a GenAiSeries. A tree of maps, one
+ * level per value, rather than one map by a key made of the values: building that key cost about
+ * 0.5 µs a lookup, and no choice of separator keeps every combination of caller-given values apart.
  */
-export class LabelSets {
-  readonly #root: LabelBranch = { next: new Map(), labels: undefined };
+export class ByLabelValues<T> {
+  readonly #root: Branch<T> = { next: new Map(), item: undefined };
 
-  get(values: readonly string[], build: () => Labels): Labels {
+  get(values: readonly string[], build: () => T): T {
     let branch = this.#root;
     for (const value of values) {
       let next = branch.next.get(value);
       if (next === undefined) {
-        next = { next: new Map(), labels: undefined };
+        next = { next: new Map(), item: undefined };
         branch.next.set(value, next);
       }
       branch = next;
     }
-    return (branch.labels ??= build());
+    return (branch.item ??= build());
   }
 }

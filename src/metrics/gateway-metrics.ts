@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { DeploymentEvent, DeploymentSnapshot } from "../pool/index.js";
-import { FastCounter, LabelSets } from "./fast-counter.js";
+import type { Labels } from "./exposition-text.js";
+import { ByLabelValues, FastCounter } from "./fast-counter.js";
 import { FastHistogram } from "./fast-histogram.js";
 import { GenAiSeries, type GenAiValues } from "./gen-ai-series.js";
 import { LabelCap } from "./label-cap.js";
@@ -84,19 +85,19 @@ const CIRCUIT_STATES = ["closed", "open", "half_open"] as const;
 export class GatewayMetrics {
   readonly #registry = new Registry();
   readonly #requests: FastCounter;
-  readonly #requestLabels = new LabelSets();
+  readonly #requestLabels = new ByLabelValues<Labels>();
   readonly #duration: FastHistogram;
   readonly #ttft: FastHistogram;
   readonly #tokens: FastHistogram;
   readonly #cost: FastCounter;
   readonly #attempts: FastCounter;
-  readonly #attemptLabels = new LabelSets();
+  readonly #attemptLabels = new ByLabelValues<Labels>();
   readonly #failovers: Counter<string>;
   readonly #transitions: Counter<string>;
   readonly #cooldowns: Counter<string>;
   readonly #caps: Record<"httpRoute" | "route" | "deployment" | "region" | "model" | "server", LabelCap>;
   /** By their bounded label values, so as many as there are series. */
-  readonly #genAiSeries = new Map<string, GenAiSeries>();
+  readonly #genAiSeries = new ByLabelValues<GenAiSeries>();
 
   constructor(options: GatewayMetricsOptions) {
     const registers = [this.#registry];
@@ -110,7 +111,7 @@ export class GatewayMetrics {
       model: new LabelCap(maxValues),
       server: new LabelCap(maxValues),
     };
-    // Counted on every request, with label objects from LabelSets or GenAiSeries.
+    // Counted on every request, with label objects from ByLabelValues or GenAiSeries.
     this.#requests = new FastCounter({
       name: "tensorwall_requests_total",
       help: "Requests answered, by protocol, REST route or RPC method, status (ok or the error code), and the route, deployment and region that served chat.",
@@ -239,13 +240,10 @@ export class GatewayMetrics {
     const serverAddress = this.#caps.server.value(chat.serverAddress);
     const deployment = this.#caps.deployment.value(chat.deployment);
     const region = this.#caps.region.value(chat.region);
-    const key = `${requestModel}\n${responseModel}\n${serverAddress}\n${chat.serverPort}\n${deployment}\n${region}`;
-    let series = this.#genAiSeries.get(key);
-    if (series === undefined) {
-      series = new GenAiSeries({ requestModel, responseModel, serverAddress, serverPort: chat.serverPort, deployment, region });
-      this.#genAiSeries.set(key, series);
-    }
-    return series;
+    const { serverPort } = chat;
+    return this.#genAiSeries.get([requestModel, responseModel, serverAddress, serverPort, deployment, region], () =>
+      new GenAiSeries({ requestModel, responseModel, serverAddress, serverPort, deployment, region }),
+    );
   }
 
   /** Gauges read from the pool's snapshots at each scrape. */

@@ -1,6 +1,6 @@
 import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { FastCounter, LabelSets } from "../../src/metrics/fast-counter.js";
+import { FastCounter, ByLabelValues } from "../../src/metrics/fast-counter.js";
 
 describe("FastCounter", () => {
   it("renders exactly what prom-client's Counter renders for the same increments", async () => {
@@ -22,9 +22,9 @@ describe("FastCounter", () => {
   });
 });
 
-describe("LabelSets", () => {
-  it("hands out one object per combination of values, built once", () => {
-    const sets = new LabelSets();
+describe("ByLabelValues", () => {
+  it("keeps one item per combination of values, built once", () => {
+    const sets = new ByLabelValues<Record<string, string>>();
     let builds = 0;
     const labels = (a: string, b: string) =>
       sets.get([a, b], () => {
@@ -38,7 +38,7 @@ describe("LabelSets", () => {
   });
 
   it("keeps combinations apart whatever characters their values hold", () => {
-    const sets = new LabelSets();
+    const sets = new ByLabelValues<Record<string, string>>();
     const labels = (a: string, b: string) => sets.get([a, b], () => ({ a, b }));
     expect(labels("a\nb", "c")).toEqual({ a: "a\nb", b: "c" });
     expect(labels("a", "b\nc")).toEqual({ a: "a", b: "b\nc" });
