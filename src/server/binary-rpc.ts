@@ -170,14 +170,16 @@ class BinaryCall {
     this.#res = res;
     const unary = entry.method.methodKind === "unary";
     const deadlineAtMs = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const authority = req.authority ?? "localhost";
     const abort = this.#abort;
     this.#context = {
       method: entry.method,
       service: entry.method.parent,
       requestMethod: "POST",
       protocolName: protocol,
-      url: `${req.stream.session?.encrypted === true ? "https" : "http"}://${authority}${req.url}`,
+      // Made only if something reads it, as the signal is.
+      get url() {
+        return `${req.stream.session?.encrypted === true ? "https" : "http"}://${req.authority ?? "localhost"}${req.url}`;
+      },
       // Made only if something reads it: the chat service listens to the CallAbort (CALL_SIGNAL).
       get signal() {
         return abort.signal;
@@ -303,7 +305,9 @@ class BinaryCall {
       service: context.service,
       method,
       requestMethod: "POST",
-      url: context.url,
+      get url() {
+        return context.url;
+      },
       get signal() {
         return context.signal;
       },

@@ -1,3 +1,4 @@
+import type * as http from "node:http";
 import type * as http2 from "node:http2";
 
 /**
@@ -11,6 +12,11 @@ export class PlainHeaders implements Headers {
   readonly #values = new Map<string, string>();
   /** Set-Cookie values stay separate, as Headers keeps them. */
   #cookies: string[] | undefined;
+  /**
+   * A request's headers as Node parsed them, until something other than get() or has() needs them
+   * copied in: most calls only read a header or two of them.
+   */
+  #request: http2.IncomingHttpHeaders | undefined;
 
   constructor(entries?: Iterable<readonly [string, string]>) {
     if (entries !== undefined) for (const [name, value] of entries) this.append(name, value);
@@ -19,16 +25,12 @@ export class PlainHeaders implements Headers {
   /** A request's headers as Node parsed them, without HTTP/2 pseudo-headers. */
   static fromRequest(headers: http2.IncomingHttpHeaders): PlainHeaders {
     const result = new PlainHeaders();
-    for (const name in headers) {
-      if (name.startsWith(":")) continue;
-      const value = headers[name];
-      if (typeof value === "string") result.append(name, value);
-      else if (value !== undefined) for (const item of value) result.append(name, item);
-    }
+    result.#request = headers;
     return result;
   }
 
   append(name: string, value: string): void {
+    this.#copyRequest();
     const key = name.toLowerCase();
     const normalized = trimHttpWhitespace(value);
     if (key === "set-cookie") {
@@ -40,6 +42,7 @@ export class PlainHeaders implements Headers {
   }
 
   set(name: string, value: string): void {
+    this.#copyRequest();
     const key = name.toLowerCase();
     const normalized = trimHttpWhitespace(value);
     if (key === "set-cookie") this.#cookies = [normalized];
@@ -47,6 +50,7 @@ export class PlainHeaders implements Headers {
   }
 
   delete(name: string): void {
+    this.#copyRequest();
     const key = name.toLowerCase();
     if (key === "set-cookie") this.#cookies = undefined;
     else this.#values.delete(key);
@@ -54,16 +58,19 @@ export class PlainHeaders implements Headers {
 
   get(name: string): string | null {
     const key = name.toLowerCase();
+    if (this.#request !== undefined) return requestValue(this.#request, key);
     if (key === "set-cookie") return this.#cookies === undefined || this.#cookies.length === 0 ? null : this.#cookies.join(", ");
     return this.#values.get(key) ?? null;
   }
 
   has(name: string): boolean {
     const key = name.toLowerCase();
+    if (this.#request !== undefined) return requestValue(this.#request, key) !== null;
     return key === "set-cookie" ? this.#cookies !== undefined && this.#cookies.length > 0 : this.#values.has(key);
   }
 
   getSetCookie(): string[] {
+    this.#copyRequest();
     return this.#cookies === undefined ? [] : [...this.#cookies];
   }
 
@@ -87,14 +94,45 @@ export class PlainHeaders implements Headers {
     return this.entries();
   }
 
+  /** As Node's headers object: every entry, in no particular order, Set-Cookie values as a list. */
+  toNode(): http.OutgoingHttpHeaders {
+    this.#copyRequest();
+    const result: http.OutgoingHttpHeaders = Object.create(null);
+    for (const [name, value] of this.#values) result[name] = value;
+    if (this.#cookies !== undefined && this.#cookies.length > 0) result["set-cookie"] = [...this.#cookies];
+    return result;
+  }
+
+  #copyRequest(): void {
+    const headers = this.#request;
+    if (headers === undefined) return;
+    this.#request = undefined;
+    for (const name in headers) {
+      if (name.startsWith(":")) continue;
+      const value = headers[name];
+      if (typeof value === "string") this.append(name, value);
+      else if (value !== undefined) for (const item of value) this.append(name, item);
+    }
+  }
+
   /** Every entry in name order, each Set-Cookie value on its own, as Headers iterates. */
   #sorted(): [string, string][] {
+    this.#copyRequest();
     const entries: [string, string][] = [];
     for (const [name, value] of this.#values) entries.push([name, value]);
     if (this.#cookies !== undefined) for (const cookie of this.#cookies) entries.push(["set-cookie", cookie]);
     if (entries.length > 1) entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return entries;
   }
+}
+
+/** What get() answers for `key` (lower case) of a request's headers as Node parsed them. */
+function requestValue(headers: http2.IncomingHttpHeaders, key: string): string | null {
+  // Node's HTTP/1 headers object has Object's prototype: "constructor" is no header.
+  if (key.startsWith(":") || !Object.hasOwn(headers, key)) return null;
+  const value = headers[key];
+  if (typeof value === "string") return trimHttpWhitespace(value);
+  return value === undefined ? null : value.map(trimHttpWhitespace).join(", ");
 }
 
 /** Headers strips leading and trailing HTTP whitespace (tab, space, CR, LF) from values. */

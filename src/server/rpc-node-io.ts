@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type * as http from "node:http";
 import * as http2 from "node:http2";
 import { GatewayError } from "../errors/index.js";
+import { PlainHeaders } from "./plain-headers.js";
 
 // What both RPC paths (Connect's handlers and the binary path) share about Node's requests and responses.
 
@@ -76,7 +77,9 @@ export function write(res: NodeResponse, chunk: Uint8Array): Promise<void> | und
   });
 }
 
+/** Headers as Node's response methods take them; header order means nothing to HTTP/2, so a PlainHeaders skips sorting. */
 export function nodeHeaders(headers: Headers): http.OutgoingHttpHeaders {
+  if (headers instanceof PlainHeaders) return headers.toNode();
   const result: http.OutgoingHttpHeaders = Object.create(null);
   headers.forEach((value, name) => {
     const existing = result[name];

@@ -55,6 +55,37 @@ describe("PlainHeaders reads as Node's Headers does after the same changes", () 
     ]);
   });
 
+  it("reads a request's headers as Headers would, before and after a change", () => {
+    // Node's HTTP/1 headers object has Object's prototype; HTTP/2's has none.
+    const node = Object.assign({}, {
+      ":path": "/x",
+      authorization: "Bearer gw_x",
+      "x-padded": " padded\t",
+      "x-twice": ["one ", "two"],
+      "set-cookie": ["a=1", "b=2"],
+    }) as Record<string, string | string[]>;
+    const reference = new Headers();
+    for (const [name, value] of Object.entries(node)) {
+      if (name.startsWith(":")) continue;
+      for (const item of typeof value === "string" ? [value] : value) reference.append(name, item);
+    }
+    const names = ["Authorization", "x-padded", "X-TWICE", "set-cookie", "absent", "constructor", "toString", "__proto__"];
+    const reads = (headers: Headers) => names.map((name) => [headers.get(name), headers.has(name)]);
+    const plain = PlainHeaders.fromRequest(node);
+    expect(reads(plain)).toEqual(reads(reference));
+    expect(plain.get(":path")).toBeNull();
+    plain.set("x-added", "1");
+    reference.set("x-added", "1");
+    expect(seen(plain, names)).toEqual(seen(reference, names));
+  });
+
+  it("hands Node every header and each Set-Cookie value, whatever it was made from", () => {
+    const plain = PlainHeaders.fromRequest({ ":path": "/x", authorization: "Bearer gw_x", "set-cookie": ["a=1", "b=2"] });
+    plain.append("x-more", "1");
+    expect({ ...plain.toNode() }).toEqual({ authorization: "Bearer gw_x", "set-cookie": ["a=1", "b=2"], "x-more": "1" });
+    expect({ ...PlainHeaders.fromRequest({ "x-only": "read" }).toNode() }).toEqual({ "x-only": "read" });
+  });
+
   it("is accepted where Headers are, and copies into a real Headers", () => {
     const plain = new PlainHeaders([["x-a", "1"]]);
     expect([...new Headers(plain)]).toEqual([["x-a", "1"]]);
