@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRestBridge } from "../../src/bridge/openai/index.js";
 import { combineReadinessChecks, storeReadiness } from "../../src/health/index.js";
+import { StampedResponse } from "../../src/server/stamped-response.js";
 import { SqliteStore } from "../../src/store/index.js";
 import { startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 
@@ -45,7 +46,7 @@ describe("GET /readyz when the store cannot answer", () => {
         { onCheckError: (error) => checkErrors.push(error) },
       ),
     });
-    server = http.createServer(handler);
+    server = http.createServer({ ServerResponse: StampedResponse }, handler);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

@@ -12,3 +12,9 @@ export type HttpResponse = (Omit<http.ServerResponse, "write" | "writeHead"> | O
   write(chunk: string | Uint8Array, callback?: (error: Error | null | undefined) => void): boolean;
   writeHead(status: number, headers?: http.OutgoingHttpHeaders): unknown;
 };
+
+/**
+ * A response of the one-port server, which takes headers for its head with `stampHeader`, cheaper
+ * than setHeader; whoever writes the head must not give the same names.
+ */
+export type StampableResponse = HttpResponse & { stampHeader(name: string, value: string): void };

@@ -9,7 +9,7 @@ import type { MetricsEndpoint } from "../../metrics/index.js";
 import { requestTelemetry, UNMATCHED_ROUTE } from "../../observability/index.js";
 import { chatChunkToJson, chatRequestFromJson, chatResponseToJson } from "../../openai-json/index.js";
 import type { ServedBy } from "../../../gen/tensorwall/v1/chat_pb.js";
-import type { HttpRequest, HttpResponse } from "./http-types.js";
+import type { HttpRequest, HttpResponse, StampableResponse } from "./http-types.js";
 import { openAiErrorJson } from "./openai-error-json.js";
 import { readJsonBody } from "./read-json-body.js";
 import { SseWriter } from "./sse-writer.js";
@@ -33,7 +33,7 @@ export interface RestBridgeOptions {
   readonly shutdownSignal?: AbortSignal | undefined;
 }
 
-export type RestHandler = (req: HttpRequest, res: HttpResponse) => void;
+export type RestHandler = (req: HttpRequest, res: StampableResponse) => void;
 
 const DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
 
@@ -63,7 +63,7 @@ interface Bridge extends RestBridgeOptions {
   readonly inFlight: Set<CallAbort>;
 }
 
-async function route(options: Bridge, req: HttpRequest, res: HttpResponse): Promise<void> {
+async function route(options: Bridge, req: HttpRequest, res: StampableResponse): Promise<void> {
   const path = pathOf(req.url ?? "/");
   if (path === "/v1/chat/completions" || path === "/openai/v1/chat/completions") {
     requireMethod(req, "POST");
@@ -108,7 +108,7 @@ async function route(options: Bridge, req: HttpRequest, res: HttpResponse): Prom
 async function chatCompletions(
   options: Bridge,
   req: HttpRequest,
-  res: HttpResponse,
+  res: StampableResponse,
   deploymentFromPath: string | undefined,
 ): Promise<void> {
   // Aborted when the caller goes away, or with the shutdown's error when the gateway stops waiting.
@@ -129,8 +129,8 @@ async function chatCompletions(
   }
   const { request, stream } = chatRequestFromJson(json);
   if (!stream) {
-    // Rate-limit headers are set on the response now; writeHead (of the answer or an error) merges them.
-    const response = await options.chat.create(request, call, (name, value) => res.setHeader(name, value));
+    // Rate-limit headers are stamped on the response now; they go out with the head of the answer or an error.
+    const response = await options.chat.create(request, call, (name, value) => res.stampHeader(name, value));
     const body = JSON.stringify(chatResponseToJson(response));
     const headers = servedByHeaders(response.servedBy);
     headers["content-type"] = "application/json";
@@ -139,7 +139,7 @@ async function chatCompletions(
     res.end(body);
     return;
   }
-  const opened = await options.chat.openStream(request, call, (name, value) => res.setHeader(name, value));
+  const opened = await options.chat.openStream(request, call, (name, value) => res.stampHeader(name, value));
   // Returned, not awaited: this frame (with the request body) is not held for the stream's life.
   return relayStream(options, res, opened, () => callerLeft);
 }
