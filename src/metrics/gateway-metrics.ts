@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { DeploymentEvent, DeploymentSnapshot } from "../pool/index.js";
+import { ByLabelValues } from "./by-label-values.js";
 import type { Labels } from "./exposition-text.js";
-import { ByLabelValues, FastCounter } from "./fast-counter.js";
+import { FastCounter } from "./fast-counter.js";
 import { FastHistogram } from "./fast-histogram.js";
 import { GenAiSeries, type GenAiValues } from "./gen-ai-series.js";
 import { LabelCap } from "./label-cap.js";

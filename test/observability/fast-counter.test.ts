@@ -1,6 +1,6 @@
 import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { FastCounter, ByLabelValues } from "../../src/metrics/fast-counter.js";
+import { FastCounter } from "../../src/metrics/fast-counter.js";
 
 describe("FastCounter", () => {
   it("renders exactly what prom-client's Counter renders for the same increments", async () => {
@@ -19,30 +19,5 @@ describe("FastCounter", () => {
 
   it("renders only its help and type before anything is counted", () => {
     expect(new FastCounter({ name: "c_total", help: "Nothing yet." }).text()).toBe("# HELP c_total Nothing yet.\n# TYPE c_total counter");
-  });
-});
-
-describe("ByLabelValues", () => {
-  it("keeps one item per combination of values, built once", () => {
-    const sets = new ByLabelValues<Record<string, string>>();
-    let builds = 0;
-    const labels = (a: string, b: string) =>
-      sets.get([a, b], () => {
-        builds += 1;
-        return { a, b };
-      });
-    const first = labels("x", "y");
-    expect(labels("x", "y")).toBe(first);
-    expect(first).toEqual({ a: "x", b: "y" });
-    expect(builds).toBe(1);
-  });
-
-  it("keeps combinations apart whatever characters their values hold", () => {
-    const sets = new ByLabelValues<Record<string, string>>();
-    const labels = (a: string, b: string) => sets.get([a, b], () => ({ a, b }));
-    expect(labels("a\nb", "c")).toEqual({ a: "a\nb", b: "c" });
-    expect(labels("a", "b\nc")).toEqual({ a: "a", b: "b\nc" });
-    expect(labels("1:a", "")).toEqual({ a: "1:a", b: "" });
-    expect(labels("", "1:a")).toEqual({ a: "", b: "1:a" });
   });
 });
