@@ -73,6 +73,28 @@ function httpsGet(port: number, path: string): Promise<Reply> {
 }
 
 describe.skipIf(!hasOpenssl)("OnePortServer with TLS", () => {
+  it("stamps headers for the head over HTTP/1.1 and HTTP/2 alike", async () => {
+    const { port } = await startServer(
+      (req, res) => {
+        res.stampHeader("x-request-id", "id-1");
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end(req.httpVersion);
+      },
+      { tls: { cert, key } },
+    );
+    const h1 = await httpsGet(port, "/");
+    expect([h1.body, h1.headers["x-request-id"]]).toEqual(["1.1", "id-1"]);
+    const session = track(http2.connect(`https://127.0.0.1:${port}`, { ca: cert }));
+    session.on("error", () => {});
+    const h2 = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+      const stream = session.request({ ":path": "/" });
+      stream.on("response", resolve);
+      stream.on("error", reject);
+      stream.resume();
+    });
+    expect(h2["x-request-id"]).toBe("id-1");
+  });
+
   it("negotiates h2 by ALPN and serves HTTP/2", async () => {
     const { port } = await startServer(undefined, { tls: { cert, key } });
     const session = track(http2.connect(`https://127.0.0.1:${port}`, { ca: cert }));
