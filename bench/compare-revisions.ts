@@ -5,6 +5,7 @@
  *   npm run bench:compare -- HEAD                 REST at 64 connections, 8 rounds of 3 s each
  *   npm run bench:compare -- HEAD~2 --connect     Connect binary over HTTP/2 instead
  *   npm run bench:compare -- HEAD --rounds=12 --seconds=5
+ *   npm run bench:compare -- HEAD --node-arg=--single-threaded-gc   the working tree's gateway under a Node or V8 flag
  *
  * Each round starts both gateways afresh, warms them up, then they take turns under one load
  * generator against one fake Azure, so a machine that speeds up or slows down during the run (these
@@ -47,8 +48,9 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-async function startGateway(build: BenchBuild, name: string, fakeUrl: string, dataDir: string, key: string): Promise<BenchChild> {
+async function startGateway(build: BenchBuild, name: string, fakeUrl: string, dataDir: string, key: string, execArgv: readonly string[]): Promise<BenchChild> {
   return BenchChild.start(name, join(build.outDir, "bench", "children", "gateway.js"), {
+    execArgv,
     env: {
       HOST: "127.0.0.1",
       PORT: "0",
@@ -69,9 +71,11 @@ async function main(): Promise<void> {
   const connect = args.includes("--connect");
   const rounds = option(args, "rounds", 8);
   const legMs = option(args, "seconds", 3) * 1000;
+  // Flags for the working tree's gateway alone: with `rev` at HEAD, what a flag does to the same code.
+  const nodeArgs = args.filter((arg) => arg.startsWith("--node-arg=")).map((arg) => arg.slice("--node-arg=".length));
 
   const builds = [compileBench(REPO_ROOT, rev), compileBench(REPO_ROOT)];
-  const labels = builds.map((build) => build.commit);
+  const labels = builds.map((build, i) => (i === 1 && nodeArgs.length > 0 ? `${build.commit} with ${nodeArgs.join(" ")}` : build.commit));
   const children: BenchChild[] = [];
   const dataDir = mkdtempSync(join(os.tmpdir(), "tensorwall-compare-"));
   try {
@@ -116,7 +120,9 @@ async function main(): Promise<void> {
       const gateways: BenchChild[] = [];
       try {
         // Started inside the try, so a second gateway that fails to start does not leave the first running.
-        for (const [i, build] of builds.entries()) gateways.push(await startGateway(build, `gateway-${i}`, String(fake.info["url"]), dataDir, key));
+        for (const [i, build] of builds.entries()) {
+          gateways.push(await startGateway(build, `gateway-${i}`, String(fake.info["url"]), dataDir, key, i === 1 ? nodeArgs : []));
+        }
         for (const gateway of gateways) await run(gateway, WARMUP_MS);
         // Alternate who goes first, so neither always runs right after the other.
         const order = round % 2 === 0 ? [0, 1] : [1, 0];
