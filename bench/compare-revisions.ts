@@ -21,11 +21,11 @@ import type { Http1Job } from "./children/load-http1.js";
 import type { RpcJob } from "./children/load-rpc.js";
 import { BenchChild } from "./lib/bench-child.js";
 import { compileBench, type BenchBuild } from "./lib/compile-bench.js";
+import { gatewayEnv } from "./lib/gateway-env.js";
 import type { LoadResult } from "./lib/leg-result.js";
 import { chatRequestJson } from "./lib/rpc-clients.js";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const AZURE_KEY = "bench-azure-key";
 const MODEL = "azure/gpt-4o";
 const CONCURRENCY = 64;
 const WARMUP_MS = 2_000;
@@ -49,19 +49,7 @@ function median(values: readonly number[]): number {
 }
 
 async function startGateway(build: BenchBuild, name: string, fakeUrl: string, dataDir: string, key: string, execArgv: readonly string[]): Promise<BenchChild> {
-  return BenchChild.start(name, join(build.outDir, "bench", "children", "gateway.js"), {
-    execArgv,
-    env: {
-      HOST: "127.0.0.1",
-      PORT: "0",
-      TENSORWALL_DB: join(mkdtempSync(join(dataDir, `${name}-`)), "tensorwall.db"),
-      TENSORWALL_ADMIN_KEY: key,
-      AZURE_OPENAI_ENDPOINT: fakeUrl,
-      AZURE_OPENAI_API_KEY: AZURE_KEY,
-      AZURE_OPENAI_REGION: "eastus",
-      TENSORWALL_SHUTDOWN_GRACE_MS: "2000",
-    },
-  });
+  return BenchChild.start(name, join(build.outDir, "bench", "children", "gateway.js"), { execArgv, env: gatewayEnv(fakeUrl, key, dataDir) });
 }
 
 async function main(): Promise<void> {

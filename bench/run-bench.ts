@@ -30,6 +30,7 @@ import { benchPlan, type BenchPlan } from "./lib/bench-plan.js";
 import type { BenchResults, OpenStreamsLeg, StreamLeg, StreamPath, UnaryLeg, UnaryPath } from "./lib/bench-results.js";
 import { compileBench, type BenchBuild } from "./lib/compile-bench.js";
 import { COMPLETION_CONTENT } from "./lib/fast-fake-replies.js";
+import { BENCH_AZURE_KEY, gatewayEnv } from "./lib/gateway-env.js";
 import type { HeldGroupReport } from "./lib/held-streams.js";
 import type { LoadResult } from "./lib/leg-result.js";
 import { summarizeProfile, type ProfileSummary } from "./lib/profile-summary.js";
@@ -40,7 +41,6 @@ import { checkTargets, isComplete } from "./lib/targets.js";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_DIR = join(REPO_ROOT, "bench", "results");
-const AZURE_KEY = "bench-azure-key";
 const DEPLOYMENT = "gpt-4o";
 const MODEL = `azure/${DEPLOYMENT}`;
 const AZURE_PATH = `/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=2024-10-21`;
@@ -65,18 +65,7 @@ function script(outDir: string, name: string): string {
 async function startGateway(p: Processes, execArgv: readonly string[] = []): Promise<BenchChild> {
   const gateway = await BenchChild.start("gateway", script(p.build.outDir, "gateway"), {
     execArgv,
-    env: {
-      HOST: "127.0.0.1",
-      PORT: "0",
-      // A file, as `npm start` has by default: an in-memory database would hide what writing the
-      // ledger to disk costs.
-      TENSORWALL_DB: join(mkdtempSync(join(p.dataDir, "gateway-")), "tensorwall.db"),
-      TENSORWALL_ADMIN_KEY: p.key,
-      AZURE_OPENAI_ENDPOINT: String(p.fake.info["url"]),
-      AZURE_OPENAI_API_KEY: AZURE_KEY,
-      AZURE_OPENAI_REGION: "eastus",
-      TENSORWALL_SHUTDOWN_GRACE_MS: "2000",
-    },
+    env: gatewayEnv(String(p.fake.info["url"]), p.key, p.dataDir),
   });
   p.children.push(gateway);
   return gateway;
@@ -123,12 +112,12 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
   const loadAverageAtStart = os.loadavg()[0] ?? 0;
   if (loadAverageAtStart > 0.5) log(`the 1-minute load average is ${loadAverageAtStart.toFixed(2)}: other processes compete for the CPUs, expect lower, noisier numbers`);
   const fakeUrl = url(p.fake);
-  const proxy = await startChild(p, "bare-proxy", { BENCH_UPSTREAM_URL: fakeUrl, BENCH_UPSTREAM_KEY: AZURE_KEY });
+  const proxy = await startChild(p, "bare-proxy", { BENCH_UPSTREAM_URL: fakeUrl, BENCH_UPSTREAM_KEY: BENCH_AZURE_KEY });
   const gateway = await startGateway(p);
   const [http1, rpc, sse] = await Promise.all([startChild(p, "load-http1"), startChild(p, "load-rpc"), startChild(p, "load-sse")]);
   const gatewayUrl = url(gateway);
   const auth = { authorization: `Bearer ${p.key}` };
-  await checkPath("the fake", `${fakeUrl}${AZURE_PATH}`, { "api-key": AZURE_KEY });
+  await checkPath("the fake", `${fakeUrl}${AZURE_PATH}`, { "api-key": BENCH_AZURE_KEY });
   await checkPath("the bare proxy", `${url(proxy)}/v1/chat/completions`, {});
   await checkPath("the gateway", `${gatewayUrl}/v1/chat/completions`, auth);
 
@@ -155,7 +144,7 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
   type Load = (concurrency: number, durationMs: number) => Promise<LoadResult>;
   // A fourth element, where there is one: the only concurrency that path is measured at.
   const unaryPaths: [UnaryPath, Load, BenchChild | undefined, number?][] = [
-    ["direct", http1Job(`${fakeUrl}${AZURE_PATH}`, { "api-key": AZURE_KEY }), undefined],
+    ["direct", http1Job(`${fakeUrl}${AZURE_PATH}`, { "api-key": BENCH_AZURE_KEY }), undefined],
     ["bare proxy", http1Job(`${url(proxy)}/v1/chat/completions`, {}), proxy],
     ["REST bridge", http1Job(`${gatewayUrl}/v1/chat/completions`, auth), gateway],
     ["Connect binary h2", rpcJob("connect", false), gateway],
@@ -163,7 +152,7 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
     ["Connect binary h2 (connect-node client)", rpcJob("connect", false, "connect-node"), gateway, 64],
   ];
   const streamPaths: [StreamPath, Load, BenchChild | undefined][] = [
-    ["direct", sseJob(fakeUrl, AZURE_PATH, { "api-key": AZURE_KEY }), undefined],
+    ["direct", sseJob(fakeUrl, AZURE_PATH, { "api-key": BENCH_AZURE_KEY }), undefined],
     ["REST bridge SSE", sseJob(gatewayUrl, "/v1/chat/completions", auth), gateway],
     ["StreamChatCompletion", rpcJob("connect", true), gateway],
   ];
@@ -313,7 +302,7 @@ async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number): 
         ? await startGateway(p, execArgv)
         : await BenchChild.start("bare-proxy", script(p.build.outDir, "bare-proxy"), {
             execArgv,
-            env: { BENCH_UPSTREAM_URL: url(p.fake), BENCH_UPSTREAM_KEY: AZURE_KEY },
+            env: { BENCH_UPSTREAM_URL: url(p.fake), BENCH_UPSTREAM_KEY: BENCH_AZURE_KEY },
           });
     p.children.push(child);
     const warmup = await load(url(child), plan.warmupMs);
