@@ -2,7 +2,7 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 
 /** A response that takes headers to write with its head, for headers every response carries. */
-export interface HeadStamp {
+interface HeadStamp {
   stampHeader(name: string, value: string): void;
 }
 
