@@ -45,9 +45,11 @@ export function leanRpcCall(session: ClientHttp2Session, protocol: RpcProtocol, 
     ":path": `/tensorwall.v1.ChatService/${stream ? "StreamChatCompletion" : "CreateChatCompletion"}`,
     authorization: `Bearer ${key}`,
   };
+  // A check of its own for the first and the last message: a stream's two differ, and one shared
+  // would never see the same bytes twice in a row.
   const expected: ExpectedMessages = stream
-    ? { count: STREAM_EVENTS, check: skipKnown(decodeChunk) }
-    : { count: 1, check: skipKnown(checkCompletion) };
+    ? { count: STREAM_EVENTS, checkFirst: skipKnown(decodeChunk), checkLast: skipKnown(decodeChunk) }
+    : { count: 1, checkFirst: skipKnown(checkCompletion), checkLast: skipKnown(checkCompletion) };
   if (protocol === "grpc") {
     const grpcHeaders = { ...headers, "content-type": "application/grpc", te: "trailers" };
     const body = envelope(0, message);
@@ -60,13 +62,14 @@ export function leanRpcCall(session: ClientHttp2Session, protocol: RpcProtocol, 
   }
   const connectHeaders = { ...headers, "content-type": "application/proto", "connect-protocol-version": "1" };
   const body = Buffer.from(message);
-  return () => exchange(session, connectHeaders, body, new ConnectUnaryReply(expected.check));
+  return () => exchange(session, connectHeaders, body, new ConnectUnaryReply(expected.checkFirst));
 }
 
-/** What a reply must carry: how many messages, the first and last of which `check` decodes and throws on if wrong. */
+/** What a reply must carry: how many messages, and checks of the first and the last, which throw if it is wrong. */
 interface ExpectedMessages {
   readonly count: number;
-  readonly check: (message: Buffer) => void;
+  readonly checkFirst: (message: Buffer) => void;
+  readonly checkLast: (message: Buffer) => void;
 }
 
 /**
@@ -220,7 +223,7 @@ class EnvelopedReply implements Reply {
       throw new Error("stream ended without Connect's end-stream message");
     }
     if (this.#messages !== this.#expected.count) throw new Error(`reply ended after ${this.#messages} of ${this.#expected.count} messages`);
-    if (this.#lastMessage !== undefined) this.#expected.check(this.#lastMessage);
+    if (this.#lastMessage !== undefined) this.#expected.checkLast(this.#lastMessage);
     return this.#firstMessageAt;
   }
 
@@ -229,7 +232,7 @@ class EnvelopedReply implements Reply {
     if (flags === 0) {
       if (this.#messages === 0) {
         this.#firstMessageAt = performance.now();
-        this.#expected.check(message);
+        this.#expected.checkFirst(message);
       } else {
         this.#lastMessage = message;
       }
