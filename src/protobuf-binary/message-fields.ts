@@ -1,9 +1,10 @@
-import { ScalarType, type DescField, type DescMessage, type UnknownField } from "@bufbuild/protobuf";
+import { ScalarType, type DescField, type DescEnum, type DescMessage, type DescOneof, type UnknownField } from "@bufbuild/protobuf";
 import { scalarZeroValue } from "@bufbuild/protobuf/reflect";
 import { WireType } from "@bufbuild/protobuf/wire";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { EncodeBuffer } from "./encode-buffer.js";
-import { messageCodec } from "./message-codec.js";
+import { LazyCompiled } from "./lazy-compiled.js";
+import { messageView } from "./message-codec.js";
 import { scalarCodec, type ValueCodec } from "./scalar-codec.js";
 import { uint32Size } from "./wire-size.js";
 
@@ -40,7 +41,7 @@ export function messageFields(desc: DescMessage): MessageFields {
  * (ReflectMessage.sortedFields), then the message's unknown fields.
  */
 function compile(desc: DescMessage): MessageFields {
-  const source = new GeneratedSource();
+  const source = new GeneratedSource(desc.typeName);
   for (const field of desc.fields.concat().sort((a, b) => a.number - b.number)) {
     source.addField(field);
   }
@@ -71,6 +72,9 @@ function tag(fieldNumber: number, wireType: WireType): number {
 
 class GeneratedSource {
   private readonly helpers: unknown[] = [];
+
+  /** `typeName` names the code in profiles and stack traces. */
+  constructor(private readonly typeName: string) {}
   private sizeCode = "";
   private writeCode = "";
 
@@ -83,7 +87,7 @@ class GeneratedSource {
         this.addSingular(field, scalarCodec(ScalarType.INT32));
         break;
       case "message":
-        this.addSingular(field, messageCodec(field, field.message, field.delimitedEncoding, messageFields));
+        this.addMessage(field);
         break;
       case "list":
         this.addList(field);
@@ -106,7 +110,8 @@ ${this.sizeCode}    return s + ${unknown}.size(m.$unknown);
     let v;
 ${this.writeCode}    ${unknown}.write(m.$unknown, o);
   },
-};`;
+};
+//# sourceURL=protobuf-binary/${this.typeName.replace(/[^\w.]/g, "_")}`;
     // The one place code is generated; see compile() for why.
     const factory = new Function("e", source) as (helpers: readonly unknown[]) => MessageFields;
     return factory(this.helpers);
@@ -127,28 +132,19 @@ ${this.writeCode}    ${unknown}.write(m.$unknown, o);
   }
 
   /** A singular field is written when protobuf-es's unsafeIsSet says it is set. */
-  private addSingular(field: DescField & { fieldKind: "scalar" | "enum" | "message" }, codec: ValueCodec): void {
+  private addSingular(field: DescField & { fieldKind: "scalar" | "enum" }, codec: ValueCodec): void {
     const name = JSON.stringify(field.localName);
     const fieldTag = tag(field.number, codec.wireType);
     const value = this.ref(codec);
-    const sizeValue = `s += ${uint32Size(fieldTag)} + ${value}.size(v, L);`;
-    // A nested message's own errors already name their field.
-    const size = field.fieldKind === "message" ? sizeValue : this.withFieldContext(field, sizeValue);
+    const size = this.withFieldContext(field, `s += ${uint32Size(fieldTag)} + ${value}.size(v, L);`);
     const write = `o.uint32(${fieldTag}); ${value}.write(v, o);`;
     if (field.oneof !== undefined) {
-      const oneof = JSON.stringify(field.oneof.localName);
-      const isSet = `(v = m[${oneof}]).case === ${name}`;
-      this.add(`if (${isSet}) { v = v.value; ${size} }`, `if (${isSet}) { v = v.value; ${write} }`);
+      this.addOneofMember(field.oneof, field, size, write);
       return;
     }
-    if (field.presence !== FeatureSet_FieldPresence.IMPLICIT || field.fieldKind === "message") {
+    if (field.presence !== FeatureSet_FieldPresence.IMPLICIT) {
       // Explicit presence: proto2 defaults sit on the prototype, so only an own property counts.
-      const isSet = `(v = m[${name}]) !== undefined && ${this.ref(Object.prototype.hasOwnProperty)}.call(m, ${name})`;
-      const notSet =
-        field.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED
-          ? ` else throw new Error(${JSON.stringify(`cannot encode ${field.toString()} to binary: required field not set`)});`
-          : "";
-      this.add(`if (${isSet}) { ${size} }${notSet}`, `if (${isSet}) { ${write} }`);
+      this.addExplicit(field, `(v = m[${name}]) !== undefined && ${this.ref(Object.prototype.hasOwnProperty)}.call(m, ${name})`, size, write);
       return;
     }
     // Implicit presence: set unless it holds the zero value. A missing property is not the
@@ -160,15 +156,71 @@ ${this.writeCode}    ${unknown}.write(m.$unknown, o);
     this.add(`if (${isSet}) { ${fill} ${size} }`, `if (${isSet}) { ${fill} ${write} }`);
   }
 
+  private addMessage(field: DescField & { fieldKind: "message" }): void {
+    const nested = this.nestedMessage(field, field.message, field.delimitedEncoding, "v", "s");
+    const fieldTag = tag(field.number, nested.wireType);
+    const size = `s += ${uint32Size(fieldTag)}; ${nested.size}`;
+    const write = `o.uint32(${fieldTag}); ${nested.write}`;
+    if (field.oneof !== undefined) {
+      this.addOneofMember(field.oneof, field, size, write);
+      return;
+    }
+    // Set when defined: protobuf-es keeps only scalar and enum defaults on a prototype (create.js).
+    this.addExplicit(field, `(v = m[${JSON.stringify(field.localName)}]) !== undefined`, size, write);
+  }
+
+  private addOneofMember(oneof: DescOneof, field: DescField, size: string, write: string): void {
+    const isSet = `(v = m[${JSON.stringify(oneof.localName)}]).case === ${JSON.stringify(field.localName)}`;
+    this.add(`if (${isSet}) { v = v.value; ${size} }`, `if (${isSet}) { v = v.value; ${write} }`);
+  }
+
+  private addExplicit(field: DescField, isSet: string, size: string, write: string): void {
+    const notSet =
+      field.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED
+        ? ` else throw new Error(${JSON.stringify(`cannot encode ${field.toString()} to binary: required field not set`)});`
+        : "";
+    this.add(`if (${isSet}) { ${size} }${notSet}`, `if (${isSet}) { ${write} }`);
+  }
+
+  /**
+   * Code for a nested message held in `value` (an expression): `size` adds its bytes, without the
+   * field's tag, to the variable `sum`; `write` writes them after the tag. Each field calls into
+   * the nested type's fields from sites of its own, which see one message shape: one call shared
+   * by every nested field of every type goes megamorphic, as a shared property read does.
+   */
+  private nestedMessage(
+    field: DescField,
+    desc: DescMessage,
+    delimited: boolean,
+    value: string,
+    sum: string,
+  ): { wireType: WireType; size: string; write: string } {
+    const fields = `${this.ref(new LazyCompiled(() => messageFields(desc)))}.value`;
+    const view = messageView(field, desc);
+    const message = view === undefined ? value : `${this.ref(view)}(${value})`;
+    if (delimited) {
+      const endTag = tag(field.number, WireType.EndGroup);
+      return {
+        wireType: WireType.StartGroup,
+        size: `${sum} += ${fields}.size(${message}, L) + ${uint32Size(endTag)};`,
+        write: `${fields}.write(${message}, o); o.uint32(${endTag});`,
+      };
+    }
+    return {
+      wireType: WireType.LengthDelimited,
+      size: `{ const at = L.push(0) - 1; const bytes = ${fields}.size(${message}, L); L[at] = bytes; ${sum} += ${this.ref(uint32Size)}(bytes) + bytes; }`,
+      write: `o.uint32(o.nextLength()); ${fields}.write(${message}, o);`,
+    };
+  }
+
   private addList(field: DescField & { fieldKind: "list" }): void {
     const name = JSON.stringify(field.localName);
     if (field.listKind === "message") {
-      const codec = messageCodec(field, field.message, field.delimitedEncoding, messageFields);
-      const fieldTag = tag(field.number, codec.wireType);
-      const item = this.ref(codec);
+      const nested = this.nestedMessage(field, field.message, field.delimitedEncoding, "x", "s");
+      const fieldTag = tag(field.number, nested.wireType);
       this.add(
-        `for (const x of m[${name}]) s += ${uint32Size(fieldTag)} + ${item}.size(x, L);`,
-        `for (const x of m[${name}]) { o.uint32(${fieldTag}); ${item}.write(x, o); }`,
+        `for (const x of m[${name}]) { s += ${uint32Size(fieldTag)}; ${nested.size} }`,
+        `for (const x of m[${name}]) { o.uint32(${fieldTag}); ${nested.write} }`,
       );
       return;
     }
@@ -201,24 +253,27 @@ ${this.writeCode}    ${unknown}.write(m.$unknown, o);
     const name = JSON.stringify(field.localName);
     const fieldTag = tag(field.number, WireType.LengthDelimited);
     const keyCodec = scalarCodec(field.mapKey);
-    const valueCodec =
-      field.mapKind === "message"
-        ? messageCodec(field, field.message, false, messageFields)
-        : scalarCodec(field.scalar ?? ScalarType.INT32);
+    const value = field.mapKind === "message" ? this.nestedMessage(field, field.message, false, "v[k]", "n") : this.scalarValue(field.scalar ?? ScalarType.INT32, "v[k]", "n");
     const keyTag = tag(1, keyCodec.wireType);
-    const valueTag = tag(2, valueCodec.wireType);
+    const valueTag = tag(2, value.wireType);
     const keyFn = mapKeyReader(field.mapKey);
     const key = keyFn === undefined ? "k" : `${this.ref(keyFn)}(k)`;
     const keys = this.ref(keyCodec);
-    const values = this.ref(valueCodec);
     const varintSize = this.ref(uint32Size);
     const tagsSize = uint32Size(keyTag) + uint32Size(valueTag);
-    const entrySize = `v = m[${name}]; for (const k of Object.keys(v)) { const slot = L.push(0) - 1; const n = ${tagsSize} + ${keys}.size(${key}, L) + ${values}.size(v[k], L); L[slot] = n; s += ${uint32Size(fieldTag)} + ${varintSize}(n) + n; }`;
+    const entrySize = `v = m[${name}]; for (const k of Object.keys(v)) { const slot = L.push(0) - 1; let n = ${tagsSize} + ${keys}.size(${key}, L); ${value.size} L[slot] = n; s += ${uint32Size(fieldTag)} + ${varintSize}(n) + n; }`;
     this.add(
       // A message value's own errors already name their field.
       field.mapKind === "message" ? entrySize : this.withFieldContext(field, entrySize),
-      `v = m[${name}]; for (const k of Object.keys(v)) { o.uint32(${fieldTag}); o.uint32(o.nextLength()); o.uint32(${keyTag}); ${keys}.write(${key}, o); o.uint32(${valueTag}); ${values}.write(v[k], o); }`,
+      `v = m[${name}]; for (const k of Object.keys(v)) { o.uint32(${fieldTag}); o.uint32(o.nextLength()); o.uint32(${keyTag}); ${keys}.write(${key}, o); o.uint32(${valueTag}); ${value.write} }`,
     );
+  }
+
+  /** Code for a scalar held in `value`, in the shape nestedMessage gives. */
+  private scalarValue(type: ScalarType, value: string, sum: string): { wireType: WireType; size: string; write: string } {
+    const codec = scalarCodec(type);
+    const ref = this.ref(codec);
+    return { wireType: codec.wireType, size: `${sum} += ${ref}.size(${value}, L);`, write: `${ref}.write(${value}, o);` };
   }
 }
 
@@ -248,7 +303,7 @@ function notZeroTest(field: DescField & { fieldKind: "scalar" | "enum" }, read: 
 }
 
 /** A protobuf enum has at least one value; its first is the implicit-presence default. */
-function firstEnumNumber(field: DescField & { fieldKind: "enum" }): number {
+export function firstEnumNumber(field: { enum: DescEnum }): number {
   return (field.enum.values[0] as { number: number }).number;
 }
 
