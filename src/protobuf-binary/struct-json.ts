@@ -37,3 +37,26 @@ function valueFromJson(json: JsonValue | undefined): Value {
 function value(kind: Value["kind"]): Value {
   return { $typeName: "google.protobuf.Value", kind };
 }
+
+/** The JsonObject protobuf-es holds for a decoded Struct (reflect.js wktStructToLocal). */
+export function structToJson(struct: Struct): JsonObject {
+  const json: JsonObject = {};
+  for (const [key, value] of Object.entries(struct.fields)) {
+    json[key] = valueToJson(value);
+  }
+  return json;
+}
+
+function valueToJson(value: Value): JsonValue {
+  switch (value.kind.case) {
+    case "structValue":
+      return structToJson(value.kind.value);
+    case "listValue":
+      return value.kind.value.values.map(valueToJson);
+    case "nullValue":
+    case undefined:
+      return null;
+    default:
+      return value.kind.value;
+  }
+}

@@ -1,4 +1,4 @@
-import { create, fromBinary, isMessage, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { create, isMessage, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -15,7 +15,7 @@ import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/
 import type * as http2 from "node:http2";
 import { CallAbort, type CancelSignal } from "../cancel/index.js";
 import { readRequestBody, RequestBodyError } from "../http-body/index.js";
-import { binaryEncoder, type BinaryEncoder } from "../protobuf-binary/index.js";
+import { binaryDecoder, binaryEncoder, type BinaryDecoder, type BinaryEncoder } from "../protobuf-binary/index.js";
 import { PlainHeaders } from "./plain-headers.js";
 import { abortWhenClientLeaves, callerLeft, endedByClient, ignore, nodeHeaders, write } from "./rpc-node-io.js";
 
@@ -47,6 +47,7 @@ type MethodImpl = (request: unknown, context: HandlerContext) => unknown;
 interface BinaryMethod {
   readonly method: DescMethod;
   readonly impl: MethodImpl;
+  readonly input: BinaryDecoder<unknown>;
   readonly output: BinaryEncoder<unknown>;
 }
 
@@ -95,7 +96,12 @@ export class BinaryRpc {
 
   addMethod(method: DescMethod, impl: MethodImpl): void {
     if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") return;
-    this.#methods.set(`/${method.parent.typeName}/${method.name}`, { method, impl, output: binaryEncoder(method.output) as BinaryEncoder<unknown> });
+    this.#methods.set(`/${method.parent.typeName}/${method.name}`, {
+      method,
+      impl,
+      input: binaryDecoder(method.input),
+      output: binaryEncoder(method.output) as BinaryEncoder<unknown>,
+    });
   }
 
   /** Answers the request and returns true, or returns false, leaving it to Connect's handlers. */
@@ -143,6 +149,7 @@ class BinaryCall {
   readonly #running: Set<CallAbort>;
   readonly #method: DescMethod;
   readonly #impl: MethodImpl;
+  readonly #input: BinaryDecoder<unknown>;
   readonly #output: BinaryEncoder<unknown>;
   readonly #protocol: Protocol;
   readonly #req: http2.Http2ServerRequest;
@@ -164,6 +171,7 @@ class BinaryCall {
     this.#running = running;
     this.#method = entry.method;
     this.#impl = entry.impl;
+    this.#input = entry.input;
     this.#output = entry.output;
     this.#protocol = protocol;
     this.#req = req;
@@ -333,7 +341,7 @@ class BinaryCall {
     }
     const bytes = unary ? body : onlyEnvelopedMessage(body, readMaxBytes, this.#method.methodKind);
     try {
-      return fromBinary(this.#method.input, bytes);
+      return this.#input.decode(bytes);
     } catch (error) {
       throw new ConnectError(`parse binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal);
     }
