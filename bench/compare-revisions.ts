@@ -4,13 +4,14 @@
  *
  *   npm run bench:compare -- HEAD                 REST at 64 connections, 8 rounds of 3 s each
  *   npm run bench:compare -- HEAD~2 --connect     Connect binary over HTTP/2 instead
+ *   npm run bench:compare -- HEAD --stream        200-chunk streams (REST SSE, or with --connect StreamChatCompletion)
  *   npm run bench:compare -- HEAD --rounds=12 --seconds=5
  *   npm run bench:compare -- HEAD --node-arg=--single-threaded-gc   the working tree's gateway under a Node or V8 flag
  *
  * Each round starts both gateways afresh, warms them up, then they take turns under one load
  * generator against one fake Azure, so a machine that speeds up or slows down during the run (these
  * shared machines swing by 2×) touches both alike. Prints each round, the medians, and in how many
- * rounds the working tree spent less CPU per request.
+ * rounds the working tree spent less CPU per request (or stream).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -19,10 +20,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Http1Job } from "./children/load-http1.js";
 import type { RpcJob } from "./children/load-rpc.js";
+import type { SseJob } from "./children/load-sse.js";
 import { BenchChild } from "./lib/bench-child.js";
 import { compileBench, type BenchBuild } from "./lib/compile-bench.js";
 import { gatewayEnv } from "./lib/gateway-env.js";
 import type { LoadResult } from "./lib/leg-result.js";
+import { STREAM_EVENTS } from "./lib/fast-fake-replies.js";
 import { chatRequestJson } from "./lib/rpc-clients.js";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
   const rev = args.find((arg) => !arg.startsWith("--"));
   if (rev === undefined) throw new Error("Name the commit to compare the working tree with, e.g. npm run bench:compare -- HEAD");
   const connect = args.includes("--connect");
+  const stream = args.includes("--stream");
   const rounds = option(args, "rounds", 8);
   const legMs = option(args, "seconds", 3) * 1000;
   // Flags for the working tree's gateway alone: with `rev` at HEAD, what a flag does to the same code.
@@ -72,14 +76,29 @@ async function main(): Promise<void> {
     const fake = await BenchChild.start("fake-azure", join(tree.outDir, "bench", "children", "fake-azure.js"));
     children.push(fake);
     const key = `gw_${randomBytes(32).toString("base64url")}`;
-    const load = await BenchChild.start(connect ? "load-rpc" : "load-http1", join(tree.outDir, "bench", "children", `${connect ? "load-rpc" : "load-http1"}.js`));
+    const loadName = connect ? "load-rpc" : stream ? "load-sse" : "load-http1";
+    const load = await BenchChild.start(loadName, join(tree.outDir, "bench", "children", `${loadName}.js`));
     children.push(load);
     const run = (gateway: BenchChild, durationMs: number): Promise<LoadResult> => {
       const baseUrl = String(gateway.info["url"]);
-      return connect
+      if (connect) {
+        return load.call<LoadResult>(
+          "run",
+          { baseUrl, protocol: "connect", client: "lean", key, model: MODEL, concurrency: CONCURRENCY, durationMs, stream } satisfies RpcJob,
+          durationMs + 60_000,
+        );
+      }
+      return stream
         ? load.call<LoadResult>(
             "run",
-            { baseUrl, protocol: "connect", client: "lean", key, model: MODEL, concurrency: CONCURRENCY, durationMs, stream: false } satisfies RpcJob,
+            {
+              origin: baseUrl,
+              path: "/v1/chat/completions",
+              headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+              body: chatRequestJson(MODEL, true),
+              concurrency: CONCURRENCY,
+              durationMs,
+            } satisfies SseJob,
             durationMs + 60_000,
           )
         : load.call<LoadResult>(
@@ -99,7 +118,9 @@ async function main(): Promise<void> {
       return stats.cpuUserMicros + stats.cpuSystemMicros;
     };
 
-    process.stdout.write(`${connect ? "Connect binary over HTTP/2" : "REST"} at ${CONCURRENCY} concurrent, ${rounds} rounds of ${legMs / 1000} s: ${labels[0]} against the working tree (${labels[1]})\n`);
+    const path = `${connect ? "Connect binary over HTTP/2" : "REST"}${stream ? `, ${STREAM_EVENTS}-chunk streams,` : ""}`;
+    const unit = stream ? "stream" : "req";
+    process.stdout.write(`${path} at ${CONCURRENCY} concurrent, ${rounds} rounds of ${legMs / 1000} s: ${labels[0]} against the working tree (${labels[1]})\n`);
     const results: Round[][] = [[], []];
     for (let round = 0; round < rounds; round++) {
       // Fresh processes every round: two processes of the same code can differ by several percent
@@ -126,17 +147,17 @@ async function main(): Promise<void> {
       }
       const [base, own] = [results[0]![round]!, results[1]![round]!];
       process.stdout.write(
-        `round ${round + 1}: ${base.rps.toFixed(0)} against ${own.rps.toFixed(0)} req/s, ${base.cpuMicrosPerOk.toFixed(1)} against ${own.cpuMicrosPerOk.toFixed(1)} gateway CPU µs/req\n`,
+        `round ${round + 1}: ${base.rps.toFixed(0)} against ${own.rps.toFixed(0)} ${unit}s/s, ${base.cpuMicrosPerOk.toFixed(1)} against ${own.cpuMicrosPerOk.toFixed(1)} gateway CPU µs/${unit}\n`,
       );
     }
     const lessCpu = results[1]!.filter((round, i) => round.cpuMicrosPerOk < results[0]![i]!.cpuMicrosPerOk).length;
     for (const [i, label] of labels.entries()) {
       const own = results[i]!;
       process.stdout.write(
-        `${label}: median ${median(own.map((r) => r.rps)).toFixed(0)} req/s, ${median(own.map((r) => r.cpuMicrosPerOk)).toFixed(1)} gateway CPU µs/req\n`,
+        `${label}: median ${median(own.map((r) => r.rps)).toFixed(0)} ${unit}s/s, ${median(own.map((r) => r.cpuMicrosPerOk)).toFixed(1)} gateway CPU µs/${unit}\n`,
       );
     }
-    process.stdout.write(`The working tree spent less CPU per request in ${lessCpu} of ${rounds} rounds.\n`);
+    process.stdout.write(`The working tree spent less CPU per ${stream ? "stream" : "request"} in ${lessCpu} of ${rounds} rounds.\n`);
   } finally {
     await Promise.all(children.map((child) => child.stop()));
     rmSync(dataDir, { recursive: true, force: true });
