@@ -124,6 +124,100 @@ export class BinaryRpc {
   }
 }
 
+/**
+ * A call's HandlerContext: a class, with `url` and `signal` as getters on its prototype. It was an
+ * object literal with `get url()` and `get signal()`, and on Node 20 an object made by a literal
+ * with accessors keeps what it references alive through every scavenge until the next full
+ * collection: each call's whole object graph (its HTTP/2 stream, request and response, this call)
+ * was promoted to the old space. With one call at a time the old space grew 1.5-1.9 MB per
+ * scavenge, 0.3-0.4 MB with the class (--trace-gc); a class or a data property holding a closure
+ * does not do it.
+ */
+class CallContext implements HandlerContext {
+  readonly service: DescService;
+  readonly requestMethod = "POST";
+  readonly requestHeader: Headers;
+  readonly responseHeader: Headers;
+  readonly responseTrailer: Headers;
+  readonly values: ContextValues;
+  readonly timeoutMs: () => number | undefined;
+  readonly #req: http2.Http2ServerRequest;
+  readonly #abort: CallAbort;
+
+  constructor(
+    readonly method: DescMethod,
+    readonly protocolName: Protocol,
+    req: http2.Http2ServerRequest,
+    abort: CallAbort,
+    deadlineAtMs: number | undefined,
+    headers: Pick<HandlerContext, "requestHeader" | "responseHeader" | "responseTrailer" | "values">,
+  ) {
+    this.service = method.parent;
+    this.requestHeader = headers.requestHeader;
+    this.responseHeader = headers.responseHeader;
+    this.responseTrailer = headers.responseTrailer;
+    this.values = headers.values;
+    this.timeoutMs = () => (deadlineAtMs === undefined ? undefined : deadlineAtMs - Date.now());
+    this.#req = req;
+    this.#abort = abort;
+  }
+
+  /** Made only if something reads it, as the signal is. */
+  get url(): string {
+    const req = this.#req;
+    return `${req.stream.session?.encrypted === true ? "https" : "http"}://${req.authority ?? "localhost"}${req.url}`;
+  }
+
+  /** Made only if something reads it: the chat service listens to the CallAbort (CALL_SIGNAL). */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+}
+
+/**
+ * The request the interceptors see, a class for the reason CallContext is one. Its `url` and
+ * `signal` are own enumerable accessors, shared by every instance, because interceptors pass on
+ * copies (`{ ...request, header }`) and a spread copies only own properties.
+ */
+class InterceptedRequest {
+  static readonly #lazyFields: PropertyDescriptorMap = {
+    url: {
+      get(this: InterceptedRequest): string {
+        return this.#context.url;
+      },
+      enumerable: true,
+    },
+    signal: {
+      get(this: InterceptedRequest): AbortSignal {
+        return this.#context.signal;
+      },
+      enumerable: true,
+    },
+  };
+
+  readonly service: DescService;
+  readonly method: DescMethod;
+  readonly requestMethod = "POST";
+  readonly header: Headers;
+  readonly contextValues: ContextValues;
+  declare readonly url: string;
+  declare readonly signal: AbortSignal;
+  readonly #context: CallContext;
+
+  constructor(
+    readonly stream: boolean,
+    context: CallContext,
+    readonly message: unknown,
+  ) {
+    this.service = context.service;
+    this.method = context.method;
+    this.header = context.requestHeader;
+    this.contextValues = context.values;
+    this.#context = context;
+    Object.defineProperties(this, InterceptedRequest.#lazyFields);
+  }
+}
+
 /** The protocol of a binary, uncompressed call this path serves; undefined for any other request. */
 function binaryProtocol(headers: http2.IncomingHttpHeaders, unary: boolean): Protocol | undefined {
   switch (headers["content-type"]) {
@@ -155,7 +249,7 @@ class BinaryCall {
   readonly #req: http2.Http2ServerRequest;
   readonly #res: http2.Http2ServerResponse;
   readonly #abort = new CallAbort();
-  readonly #context: HandlerContext;
+  readonly #context: CallContext;
   #deadline: NodeJS.Timeout | undefined;
 
   constructor(
@@ -179,27 +273,14 @@ class BinaryCall {
     const unary = entry.method.methodKind === "unary";
     const deadlineAtMs = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const abort = this.#abort;
-    this.#context = {
-      method: entry.method,
-      service: entry.method.parent,
-      requestMethod: "POST",
-      protocolName: protocol,
-      // Made only if something reads it, as the signal is.
-      get url() {
-        return `${req.stream.session?.encrypted === true ? "https" : "http"}://${req.authority ?? "localhost"}${req.url}`;
-      },
-      // Made only if something reads it: the chat service listens to the CallAbort (CALL_SIGNAL).
-      get signal() {
-        return abort.signal;
-      },
-      timeoutMs: () => (deadlineAtMs === undefined ? undefined : deadlineAtMs - Date.now()),
+    this.#context = new CallContext(entry.method, protocol, req, abort, deadlineAtMs, {
       requestHeader: PlainHeaders.fromRequest(req.headers),
       responseHeader: new PlainHeaders([
         ["content-type", protocol === "grpc" ? CONTENT_TYPE_GRPC : unary ? CONTENT_TYPE_CONNECT_UNARY : CONTENT_TYPE_CONNECT_STREAM],
       ]),
       responseTrailer: protocol === "grpc" ? new PlainHeaders([["grpc-status", "0"]]) : new PlainHeaders(),
       values: options.contextValues(req, abort),
-    };
+    });
     running.add(abort);
     if (options.shutdownSignal?.aborted === true) abort.abort(options.shutdownSignal.reason);
     if (timeoutMs !== undefined) {
@@ -294,7 +375,7 @@ class BinaryCall {
     const implementation = async (req: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> => {
       // An interceptor that passed on a request of its own may have changed what the context holds.
       const handlerContext: HandlerContext =
-        req === request ? context : { ...context, requestHeader: req.header, signal: req.signal, values: req.contextValues };
+        req === request ? context : { ...context, url: context.url, requestHeader: req.header, signal: req.signal, values: req.contextValues };
       const service = method.parent;
       const header = context.responseHeader;
       const trailer = context.responseTrailer;
@@ -308,21 +389,7 @@ class BinaryCall {
     let next = implementation;
     const { interceptors } = this.#options;
     for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next);
-    const request = {
-      stream,
-      service: context.service,
-      method,
-      requestMethod: "POST",
-      get url() {
-        return context.url;
-      },
-      get signal() {
-        return context.signal;
-      },
-      header: context.requestHeader,
-      contextValues: context.values,
-      message: stream ? single(message) : message,
-    } as UnaryRequest | StreamRequest;
+    const request = new InterceptedRequest(stream, context, stream ? single(message) : message) as UnaryRequest | StreamRequest;
     return next(request);
   }
 

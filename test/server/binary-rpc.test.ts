@@ -34,6 +34,21 @@ async function behave(model: string, ctx: HandlerContext): Promise<void> {
     ]);
   }
   if (model === "crash") throw new Error("not a ConnectError");
+  if (model === "describe") {
+    // The port differs between the two servers; the rest of the URL must not.
+    const url = new URL(ctx.url);
+    const seen = {
+      url: `${url.protocol}${url.pathname}`,
+      requestMethod: ctx.requestMethod,
+      protocolName: ctx.protocolName,
+      service: ctx.service.typeName,
+      method: ctx.method.name,
+      aborted: ctx.signal.aborted,
+      timeout: ctx.timeoutMs() !== undefined,
+      probe: ctx.requestHeader.get("x-probe"),
+    };
+    ctx.responseHeader.set("x-context", JSON.stringify(seen));
+  }
   if (model === "slow") {
     await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
     throw ctx.signal.reason;
@@ -49,6 +64,7 @@ const chatStub: Partial<ServiceImpl<typeof ChatService>> = {
   async *streamChatCompletion(wrapper: StreamChatCompletionRequest, ctx) {
     const model = wrapper.request?.model ?? "";
     if (model === "fail-first") await behave("fail", ctx);
+    if (model === "describe") await behave("describe", ctx);
     ctx.responseHeader.set("x-stub", "stream");
     for (let index = 0; index < 3; index++) {
       if (index === 2 && model === "fail-mid") throw new ConnectError("cut off", Code.Unavailable, { "x-error-detail": "mid" });
@@ -62,6 +78,14 @@ const chatStub: Partial<ServiceImpl<typeof ChatService>> = {
 const addHeader: Interceptor = (next) => async (request) => {
   const response = await next(request);
   response.header.set("x-intercepted", request.stream ? "stream" : "unary");
+  return response;
+};
+
+/** With `x-respread: 1`, passes on a copy of the request, as interceptors that change a request do. */
+const respread: Interceptor = (next) => async (request) => {
+  const passed = request.header.get("x-respread") === "1" ? { ...request } : request;
+  const response = await next(passed);
+  response.header.set("x-request-seen", `${new URL(passed.url).pathname} ${passed.requestMethod} ${String(passed.signal.aborted)}`);
   return response;
 };
 
@@ -93,7 +117,7 @@ const unexpected: unknown[] = [];
 async function serveBinary(protocols: BinaryRpcProtocols): Promise<Served> {
   const rpc = new BinaryRpc({
     protocols,
-    interceptors: [addHeader],
+    interceptors: [addHeader, respread],
     readMaxBytes: READ_MAX_BYTES,
     contextValues: () => createContextValues(),
     onUnexpectedError: (error) => unexpected.push(error),
@@ -110,7 +134,7 @@ async function serveBinary(protocols: BinaryRpcProtocols): Promise<Served> {
 beforeAll(async () => {
   binary = await serveBinary({ connect: true, grpc: true });
   binaryWithoutGrpc = await serveBinary({ connect: true, grpc: false });
-  reference = await serve(connectNodeAdapter({ routes, interceptors: [addHeader], readMaxBytes: READ_MAX_BYTES }) as never);
+  reference = await serve(connectNodeAdapter({ routes, interceptors: [addHeader, respread], readMaxBytes: READ_MAX_BYTES }) as never);
 });
 
 afterAll(async () => {
@@ -185,7 +209,11 @@ const cases: [name: string, path: string, headers: http2.OutgoingHttpHeaders, bo
   ["gRPC unary, a deadline that passes", UNARY, { ...grpc, "grpc-timeout": "30m" }, enveloped(unaryRequest("slow"))],
   ["gRPC unary, no message", UNARY, grpc, new Uint8Array()],
   ["gRPC unary, a compressed envelope without an encoding", UNARY, grpc, enveloped(unaryRequest("ok"), 1)],
+  ["Connect unary, the context the handler sees", UNARY, { ...connectUnary, "x-probe": "p" }, unaryRequest("describe")],
+  ["Connect unary, the context after an interceptor passed on a copy of the request", UNARY, { ...connectUnary, "x-respread": "1", "connect-timeout-ms": "5000" }, unaryRequest("describe")],
+  ["gRPC unary, the context the handler sees", UNARY, { ...grpc, "grpc-timeout": "5S" }, enveloped(unaryRequest("describe"))],
   ["Connect stream", STREAM, connectStream, enveloped(streamRequest("ok"))],
+  ["Connect stream, the context after an interceptor passed on a copy of the request", STREAM, { ...connectStream, "x-respread": "1" }, enveloped(streamRequest("describe"))],
   ["Connect stream, an error after two messages", STREAM, connectStream, enveloped(streamRequest("fail-mid"))],
   ["Connect stream, a thrown non-Connect error after two messages", STREAM, connectStream, enveloped(streamRequest("crash-mid"))],
   ["Connect stream, an error before the first message", STREAM, connectStream, enveloped(streamRequest("fail-first"))],
