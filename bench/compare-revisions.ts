@@ -120,6 +120,7 @@ async function main(): Promise<void> {
 
     const path = `${connect ? "Connect binary over HTTP/2" : "REST"}${stream ? `, ${STREAM_EVENTS}-chunk streams,` : ""}`;
     const unit = stream ? "stream" : "req";
+    const rate = stream ? "streams/s" : "req/s";
     process.stdout.write(`${path} at ${CONCURRENCY} concurrent, ${rounds} rounds of ${legMs / 1000} s: ${labels[0]} against the working tree (${labels[1]})\n`);
     const results: Round[][] = [[], []];
     for (let round = 0; round < rounds; round++) {
@@ -147,14 +148,14 @@ async function main(): Promise<void> {
       }
       const [base, own] = [results[0]![round]!, results[1]![round]!];
       process.stdout.write(
-        `round ${round + 1}: ${base.rps.toFixed(0)} against ${own.rps.toFixed(0)} ${unit}s/s, ${base.cpuMicrosPerOk.toFixed(1)} against ${own.cpuMicrosPerOk.toFixed(1)} gateway CPU µs/${unit}\n`,
+        `round ${round + 1}: ${base.rps.toFixed(0)} against ${own.rps.toFixed(0)} ${rate}, ${base.cpuMicrosPerOk.toFixed(1)} against ${own.cpuMicrosPerOk.toFixed(1)} gateway CPU µs/${unit}\n`,
       );
     }
     const lessCpu = results[1]!.filter((round, i) => round.cpuMicrosPerOk < results[0]![i]!.cpuMicrosPerOk).length;
     for (const [i, label] of labels.entries()) {
       const own = results[i]!;
       process.stdout.write(
-        `${label}: median ${median(own.map((r) => r.rps)).toFixed(0)} ${unit}s/s, ${median(own.map((r) => r.cpuMicrosPerOk)).toFixed(1)} gateway CPU µs/${unit}\n`,
+        `${label}: median ${median(own.map((r) => r.rps)).toFixed(0)} ${rate}, ${median(own.map((r) => r.cpuMicrosPerOk)).toFixed(1)} gateway CPU µs/${unit}\n`,
       );
     }
     process.stdout.write(`The working tree spent less CPU per ${stream ? "stream" : "request"} in ${lessCpu} of ${rounds} rounds.\n`);
