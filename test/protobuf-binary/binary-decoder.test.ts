@@ -1,37 +1,18 @@
-import { create, fromBinary, toBinary, type DescFile, type DescMessage } from "@bufbuild/protobuf";
-import { nestedTypes } from "@bufbuild/protobuf/reflect";
+import { create, fromBinary, toBinary, type DescMessage } from "@bufbuild/protobuf";
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import {
-  BoolValueSchema,
-  Edition,
-  file_google_protobuf_any,
-  file_google_protobuf_api,
-  file_google_protobuf_descriptor,
-  file_google_protobuf_duration,
-  file_google_protobuf_struct,
-  file_google_protobuf_timestamp,
-  file_google_protobuf_type,
-  file_google_protobuf_wrappers,
-  FileDescriptorProtoSchema,
-  StructSchema,
-  ValueSchema,
-} from "@bufbuild/protobuf/wkt";
+import { BoolValueSchema, Edition, FileDescriptorProtoSchema, StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { file_grpc_health_v1_health } from "../../gen/grpc/health/v1/health_pb.js";
-import { file_grpc_reflection_v1_reflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
-import { file_grpc_reflection_v1alpha_reflection } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { file_tensorwall_v1_admin } from "../../gen/tensorwall/v1/admin_pb.js";
 import {
   ChatMessageSchema,
   ContentPartSchema,
   CreateChatCompletionRequestSchema,
-  file_tensorwall_v1_chat,
   TokenLogprobSchema,
 } from "../../gen/tensorwall/v1/chat_pb.js";
 import { messageReader } from "../../src/protobuf-binary/binary-decoder.js";
 import { binaryDecoder } from "../../src/protobuf-binary/index.js";
 import { Kinds2Schema, Kinds3Schema } from "./all-kinds-schema.js";
 import { Random, randomMessage } from "./random-message.js";
+import { messageTypes, PROJECT_FILES, WELL_KNOWN_FILES } from "./schema-files.js";
 
 /** The compiled reader on its own: binaryDecoder would hide a reader that throws behind fromBinary. */
 function readCompiled(schema: DescMessage, bytes: Uint8Array): unknown {
@@ -49,24 +30,8 @@ function expectSameAsFromBinary(schema: DescMessage, bytes: Uint8Array, { mayLea
   }
 }
 
-function proto3Types(file: DescFile): DescMessage[] {
-  return [...nestedTypes(file)].filter((type): type is DescMessage => type.kind === "message" && file.edition === Edition.EDITION_PROTO3);
-}
-
-const PROTO3_FILES = [
-  file_tensorwall_v1_chat,
-  file_tensorwall_v1_admin,
-  file_grpc_health_v1_health,
-  file_grpc_reflection_v1_reflection,
-  file_grpc_reflection_v1alpha_reflection,
-  file_google_protobuf_any,
-  file_google_protobuf_api,
-  file_google_protobuf_duration,
-  file_google_protobuf_struct,
-  file_google_protobuf_timestamp,
-  file_google_protobuf_type,
-  file_google_protobuf_wrappers,
-];
+/** protobuf-binary's decoder compiles proto3 types only. */
+const PROTO3_TYPES = [...PROJECT_FILES, ...WELL_KNOWN_FILES].filter((file) => file.edition === Edition.EDITION_PROTO3).flatMap(messageTypes);
 
 /**
  * Random messages, each alone and two of them back to back: a parser merges a second occurrence
@@ -84,7 +49,7 @@ function checkRandomMessages(schema: DescMessage, count: number, seed: number): 
 }
 
 describe("binaryDecoder reads what fromBinary reads", () => {
-  it.each(PROTO3_FILES.flatMap(proto3Types).map((schema, index) => [schema.typeName, schema, index] as const))(
+  it.each(PROTO3_TYPES.map((schema, index) => [schema.typeName, schema, index] as const))(
     "on random %s messages",
     (_, schema, index) => checkRandomMessages(schema, 15, 3000 + index),
   );

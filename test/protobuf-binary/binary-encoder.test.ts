@@ -1,26 +1,10 @@
-import { create, equals, fromBinary, toBinary, type DescFile, type DescMessage, type Message } from "@bufbuild/protobuf";
-import { nestedTypes } from "@bufbuild/protobuf/reflect";
-import {
-  file_google_protobuf_any,
-  file_google_protobuf_api,
-  file_google_protobuf_descriptor,
-  file_google_protobuf_duration,
-  file_google_protobuf_struct,
-  file_google_protobuf_timestamp,
-  file_google_protobuf_type,
-  file_google_protobuf_wrappers,
-} from "@bufbuild/protobuf/wkt";
+import { create, equals, fromBinary, toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { file_grpc_health_v1_health } from "../../gen/grpc/health/v1/health_pb.js";
-import { file_grpc_reflection_v1_reflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
-import { file_grpc_reflection_v1alpha_reflection } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { file_tensorwall_v1_admin } from "../../gen/tensorwall/v1/admin_pb.js";
 import {
   ContentFilterSeverity,
   ContentFilterTextSpanSchema,
   CreateChatCompletionResponseSchema,
   DeltaSchema,
-  file_tensorwall_v1_chat,
   FunctionCallSchema,
   StreamChatCompletionResponseSchema,
   TokenLogprobSchema,
@@ -28,6 +12,7 @@ import {
 import { binaryEncoder } from "../../src/protobuf-binary/index.js";
 import { Kinds2Schema, Kinds3Schema } from "./all-kinds-schema.js";
 import { Random, randomMessage, withUnknownFields } from "./random-message.js";
+import { messageTypes, PROJECT_FILES, WELL_KNOWN_FILES } from "./schema-files.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 
@@ -41,28 +26,6 @@ function expectSameAsToBinary(schema: DescMessage, message: Message): void {
   expect(encoded).toBe(reference);
   expect(hex(binaryEncoder(schema).encode(message, 5))).toBe(`0000000000${reference}`);
 }
-
-function messageTypes(file: DescFile): DescMessage[] {
-  return [...nestedTypes(file)].filter((type): type is DescMessage => type.kind === "message");
-}
-
-const PROJECT_FILES = [
-  file_tensorwall_v1_chat,
-  file_tensorwall_v1_admin,
-  file_grpc_health_v1_health,
-  file_grpc_reflection_v1_reflection,
-  file_grpc_reflection_v1alpha_reflection,
-];
-const WELL_KNOWN_FILES = [
-  file_google_protobuf_any,
-  file_google_protobuf_api,
-  file_google_protobuf_descriptor,
-  file_google_protobuf_duration,
-  file_google_protobuf_struct,
-  file_google_protobuf_timestamp,
-  file_google_protobuf_type,
-  file_google_protobuf_wrappers,
-];
 
 function checkRandomMessages(schema: DescMessage, count: number, seed: number): void {
   const random = new Random(seed);
