@@ -41,7 +41,8 @@ const RECURSION_LIMIT = 100;
 
 /**
  * Thrown where the compiled reader leaves a case to fromBinary: a singular field that protobuf-es
- * holds as a plain value (a wrapper, a Struct) arriving twice, which it would merge.
+ * holds as a plain value (a wrapper, a Struct) arriving twice, which it would merge, and nesting
+ * past the recursion limit, which fromBinary reports in its own words.
  */
 const LEAVE_TO_FROM_BINARY = new Error("left to fromBinary");
 

@@ -35,7 +35,8 @@ export function messageFields(desc: DescMessage): MessageFields {
  * from closures, so that each field's property read is a site of its own that sees one object
  * shape: a shared closure reading `message[name]` for every field of every type goes megamorphic
  * and cost most of the time in profiles. Generated code only names things through `e[i]`
- * (helpers) and JSON string literals (field names), never descriptor text as code.
+ * (helpers) and JSON string literals (field names), never descriptor text as code; the type's
+ * name, cut down to word characters and dots, appears only in the sourceURL comment.
  *
  * Fields are written in field-number order, as protobuf-es's toBinary does
  * (ReflectMessage.sortedFields), then the message's unknown fields.
@@ -112,7 +113,7 @@ ${this.writeCode}    ${unknown}.write(m.$unknown, o);
   },
 };
 //# sourceURL=protobuf-binary/${this.typeName.replace(/[^\w.]/g, "_")}`;
-    // The one place code is generated; see compile() for why.
+    // Code is generated here and in binary-decoder.ts; see compile() for why.
     const factory = new Function("e", source) as (helpers: readonly unknown[]) => MessageFields;
     return factory(this.helpers);
   }
