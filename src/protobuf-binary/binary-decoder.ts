@@ -2,6 +2,7 @@ import { create, fromBinary, ScalarType, type DescField, type DescMessage, type 
 import { scalarZeroValue } from "@bufbuild/protobuf/reflect";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { Edition, FeatureSet_FieldPresence, type Struct } from "@bufbuild/protobuf/wkt";
+import { GeneratedCode } from "./generated-code.js";
 import { LazyCompiled } from "./lazy-compiled.js";
 import { holdsStructAsJson, holdsWrapperValue } from "./message-codec.js";
 import { firstEnumNumber } from "./message-fields.js";
@@ -85,17 +86,16 @@ export function messageReader(desc: DescMessage): MessageReader {
  * from-binary.js readMessage and readField for proto3 types: the same BinaryReader calls in the
  * same order, so the same fields, unknown fields and errors.
  */
-class ReaderSource {
-  private readonly helpers: unknown[] = [];
+class ReaderSource extends GeneratedCode {
   private readonly cases: string[] = [];
 
   constructor(private readonly desc: DescMessage) {
+    super();
     for (const field of desc.fields) this.cases.push(`case ${field.number}: ${this.readField(field)} break;`);
   }
 
   build(): MessageReader {
-    const source = `"use strict";
-return {
+    const body = `return {
   read(r, end, depth, m) {
     if (depth > ${RECURSION_LIMIT}) throw ${this.ref(LEAVE_TO_FROM_BINARY)};
     if (m === undefined) m = ${this.zeroMessage()};
@@ -112,14 +112,8 @@ return {
     if (u !== undefined) m.$unknown = u;
     return m;
   },
-};
-//# sourceURL=protobuf-binary/read/${this.desc.typeName.replace(/[^\w.]/g, "_")}`;
-    const factory = new Function("e", source) as (helpers: readonly unknown[]) => MessageReader;
-    return factory(this.helpers);
-  }
-
-  private ref(helper: unknown): string {
-    return `e[${this.helpers.push(helper) - 1}]`;
+};`;
+    return this.compile<MessageReader>(body, "read", this.desc.typeName);
   }
 
   /** What protobuf-es's create() makes for the type in proto3: implicit fields at zero, oneofs unset. */

@@ -3,6 +3,7 @@ import { scalarZeroValue } from "@bufbuild/protobuf/reflect";
 import { WireType } from "@bufbuild/protobuf/wire";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { EncodeBuffer } from "./encode-buffer.js";
+import { GeneratedCode } from "./generated-code.js";
 import { LazyCompiled } from "./lazy-compiled.js";
 import { messageView } from "./message-codec.js";
 import { scalarCodec, type ValueCodec } from "./scalar-codec.js";
@@ -34,9 +35,7 @@ export function messageFields(desc: DescMessage): MessageFields {
  * Generates the size and write functions for one message type. They are generated, not composed
  * from closures, so that each field's property read is a site of its own that sees one object
  * shape: a shared closure reading `message[name]` for every field of every type goes megamorphic
- * and cost most of the time in profiles. Generated code only names things through `e[i]`
- * (helpers) and JSON string literals (field names), never descriptor text as code; the type's
- * name, cut down to word characters and dots, appears only in the sourceURL comment.
+ * and cost most of the time in profiles (see GeneratedCode for what generated code may contain).
  *
  * Fields are written in field-number order, as protobuf-es's toBinary does
  * (ReflectMessage.sortedFields), then the message's unknown fields.
@@ -71,13 +70,14 @@ function tag(fieldNumber: number, wireType: WireType): number {
   return ((fieldNumber << 3) | wireType) >>> 0;
 }
 
-class GeneratedSource {
-  private readonly helpers: unknown[] = [];
-
-  /** `typeName` names the code in profiles and stack traces. */
-  constructor(private readonly typeName: string) {}
+class GeneratedSource extends GeneratedCode {
   private sizeCode = "";
   private writeCode = "";
+
+  /** `typeName` names the code in profiles and stack traces. */
+  constructor(private readonly typeName: string) {
+    super();
+  }
 
   addField(field: DescField): void {
     switch (field.fieldKind) {
@@ -101,8 +101,7 @@ class GeneratedSource {
 
   build(): MessageFields {
     const unknown = this.ref(unknownFields);
-    const source = `"use strict";
-return {
+    const body = `return {
   size(m, L) {
     let s = 0, v;
 ${this.sizeCode}    return s + ${unknown}.size(m.$unknown);
@@ -111,15 +110,8 @@ ${this.sizeCode}    return s + ${unknown}.size(m.$unknown);
     let v;
 ${this.writeCode}    ${unknown}.write(m.$unknown, o);
   },
-};
-//# sourceURL=protobuf-binary/${this.typeName.replace(/[^\w.]/g, "_")}`;
-    // Code is generated here and in binary-decoder.ts; see compile() for why.
-    const factory = new Function("e", source) as (helpers: readonly unknown[]) => MessageFields;
-    return factory(this.helpers);
-  }
-
-  private ref(helper: unknown): string {
-    return `e[${this.helpers.push(helper) - 1}]`;
+};`;
+    return this.compile<MessageFields>(body, "write", this.typeName);
   }
 
   /** Scalar sizing validates values; a failure names the field, as toBinary's does. */
