@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     const loadName = connect ? "load-rpc" : stream ? "load-sse" : "load-http1";
     const load = await BenchChild.start(loadName, join(tree.outDir, "bench", "children", `${loadName}.js`));
     children.push(load);
+    const restHeaders = { "content-type": "application/json", authorization: `Bearer ${key}` };
     const run = (gateway: BenchChild, durationMs: number): Promise<LoadResult> => {
       const baseUrl = String(gateway.info["url"]);
       if (connect) {
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
             {
               origin: baseUrl,
               path: "/v1/chat/completions",
-              headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+              headers: restHeaders,
               body: chatRequestJson(MODEL, true),
               concurrency: CONCURRENCY,
               durationMs,
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
             "run",
             {
               url: `${baseUrl}/v1/chat/completions`,
-              headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+              headers: restHeaders,
               body: chatRequestJson(MODEL, false),
               connections: CONCURRENCY,
               durationMs,
