@@ -12,9 +12,10 @@
  * their own Node process, so none of them shares an event loop with another. They do share the
  * CPUs, so each load generator is as cheap per request as it can be while still checking every
  * reply: autocannon for HTTP/1.1, and for Connect and gRPC a loop of calls framed by hand on one
- * HTTP/2 session (children/load-rpc.ts), because connect-node's own client spends nearly as much
- * CPU per call as the gateway. One extra leg, at 64 concurrent, goes through connect-node's client to
- * show what a typical Connect client costs ("client CPU µs/req").
+ * connection of the bench's own HTTP/2 client (children/load-rpc.ts), because connect-node's client
+ * and node:http2's client session spend about as much CPU per call as the gateway. One extra leg,
+ * at 64 concurrent, goes through connect-node's client to show what a typical Connect client costs
+ * ("client CPU µs/req").
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";

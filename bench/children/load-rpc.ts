@@ -1,12 +1,12 @@
 /**
- * HTTP/2 load generator: N workers in a loop over one HTTP/2 session (as a typical service would
+ * HTTP/2 load generator: N workers in a loop over one HTTP/2 connection (as a typical service would
  * hold one), each timing its own calls. The main Connect and gRPC legs use lean calls, framed by
- * hand over node:http2 (lean-rpc-call.ts), because connect-node's client costs nearly as much CPU
- * per call as the gateway does, and the two share the machine's cores; one reference leg still loads
- * the gateway through connect-node's client, to show what a typical Connect client costs.
+ * hand over the bench's own HTTP/2 client (lean-rpc-call.ts), because connect-node's client costs
+ * more CPU per call than the gateway, and the two share the machine's cores; one reference leg
+ * still loads the gateway through connect-node's client, to show what a typical Connect client costs.
  */
-import { connect } from "node:http2";
 import { COMPLETION_CONTENT, STREAM_EVENTS } from "../lib/fast-fake-replies.js";
+import { H2WireSession } from "../lib/h2-wire-session.js";
 import { leanRpcCall, type RpcCall } from "../lib/lean-rpc-call.js";
 import { ErrorSamples, loadFor, loadResult, type LoadResult } from "../lib/leg-result.js";
 import { serveParent } from "../lib/parent-channel.js";
@@ -31,11 +31,9 @@ interface RpcCaller {
   close(): void;
 }
 
-function leanCaller(job: RpcJob, errors: ErrorSamples): RpcCaller {
-  const session = connect(job.baseUrl);
-  // A failed session fails each call on it too; this keeps its own error from crashing the process.
-  session.on("error", (error) => errors.add(error));
-  return { call: leanRpcCall(session, job.protocol, job.stream, job.key, job.model), close: () => session.destroy() };
+async function leanCaller(job: RpcJob): Promise<RpcCaller> {
+  const session = await H2WireSession.connect(job.baseUrl);
+  return { call: leanRpcCall(session, job.protocol, job.stream, job.key, job.model), close: () => session.close() };
 }
 
 function connectNodeCaller(job: RpcJob): RpcCaller {
@@ -64,7 +62,7 @@ async function run(job: RpcJob): Promise<LoadResult> {
   const latencies: number[] = [];
   const firstEvents: number[] = [];
   const errors = new ErrorSamples();
-  const caller = job.client === "lean" ? leanCaller(job, errors) : connectNodeCaller(job);
+  const caller = job.client === "lean" ? await leanCaller(job) : connectNodeCaller(job);
 
   const cpuAtStart = process.cpuUsage();
   const elapsedMs = await loadFor(job.concurrency, job.durationMs, errors, async () => {

@@ -1,9 +1,10 @@
 /**
- * ChatService calls over node:http2 with Connect's and gRPC's framing done by hand. The request is
- * encoded once, so a call costs one HTTP/2 stream, the decoding of its reply and little else.
- * connect-node's own client, built for applications (interceptors, header and signal plumbing per
- * call, async iterables), spends two to four times more CPU per call than this, nearly as much
- * as the gateway; with load generator, fake Azure and gateway on the same cores, that cost would
+ * ChatService calls with Connect's and gRPC's framing done by hand, over the bench's own HTTP/2
+ * client (h2-wire-session.ts). The request message and its header block are encoded once, so a
+ * call costs two frames out, the reading of its reply and little else. connect-node's own client,
+ * built for applications (interceptors, header and signal plumbing per call, async iterables),
+ * spends more CPU per call than the gateway does, and so did these same calls over node:http2's
+ * client session; with load generator, fake Azure and gateway on the same cores, that cost would
  * be measured as much as the gateway's. Every reply is still checked: HTTP status, content type,
  * framing, the end of stream or gRPC status, how many messages arrived, and a completion's content.
  * Of a stream's messages the first and the last are checked: decoding all 200 would cost the client
@@ -11,13 +12,7 @@
  * checked (see skipKnown).
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import {
-  constants,
-  type ClientHttp2Session,
-  type IncomingHttpHeaders,
-  type IncomingHttpStatusHeader,
-  type OutgoingHttpHeaders,
-} from "node:http2";
+import type { IncomingHttpHeaders, IncomingHttpStatusHeader } from "node:http2";
 import {
   CreateChatCompletionRequestSchema,
   CreateChatCompletionResponseSchema,
@@ -26,6 +21,8 @@ import {
 } from "../../gen/tensorwall/v1/chat_pb.js";
 import { EnvelopeReader, envelope } from "./envelope-reader.js";
 import { COMPLETION_CONTENT, STREAM_EVENTS } from "./fast-fake-replies.js";
+import type { H2WireSession } from "./h2-wire-session.js";
+import { encodeHeaderBlock, type HeaderField } from "./hpack.js";
 import { chatRequestMessage, type RpcProtocol } from "./rpc-clients.js";
 
 /** One call, verified; resolves with the moment (`performance.now()`) the reply's first message arrived. */
@@ -35,34 +32,36 @@ export type RpcCall = () => Promise<number>;
 const CONNECT_END_STREAM = 0x02;
 
 /** A CreateChatCompletion (or, with `stream`, a StreamChatCompletion) call on `session`, repeatable. */
-export function leanRpcCall(session: ClientHttp2Session, protocol: RpcProtocol, stream: boolean, key: string, model: string): RpcCall {
+export function leanRpcCall(session: H2WireSession, protocol: RpcProtocol, stream: boolean, key: string, model: string): RpcCall {
   const request = chatRequestMessage(model, stream);
   const message = stream
     ? toBinary(StreamChatCompletionRequestSchema, create(StreamChatCompletionRequestSchema, { request }))
     : toBinary(CreateChatCompletionRequestSchema, request);
-  const headers: OutgoingHttpHeaders = {
-    ":method": "POST",
-    ":path": `/tensorwall.v1.ChatService/${stream ? "StreamChatCompletion" : "CreateChatCompletion"}`,
-    authorization: `Bearer ${key}`,
-  };
+  const headers: HeaderField[] = [
+    [":method", "POST"],
+    [":scheme", "http"],
+    [":authority", session.authority],
+    [":path", `/tensorwall.v1.ChatService/${stream ? "StreamChatCompletion" : "CreateChatCompletion"}`],
+    ["authorization", `Bearer ${key}`],
+  ];
   // A check of its own for the first and the last message: a stream's two differ, and one shared
   // would never see the same bytes twice in a row.
   const expected: ExpectedMessages = stream
     ? { count: STREAM_EVENTS, checkFirst: skipKnown(decodeChunk), checkLast: skipKnown(decodeChunk) }
     : { count: 1, checkFirst: skipKnown(checkCompletion), checkLast: skipKnown(checkCompletion) };
   if (protocol === "grpc") {
-    const grpcHeaders = { ...headers, "content-type": "application/grpc", te: "trailers" };
+    const block = encodeHeaderBlock([...headers, ["content-type", "application/grpc"], ["te", "trailers"]]);
     const body = envelope(0, message);
-    return () => exchange(session, grpcHeaders, body, new EnvelopedReply("grpc", expected));
+    return () => exchange(session, block, body, new EnvelopedReply("grpc", expected));
   }
   if (stream) {
-    const connectHeaders = { ...headers, "content-type": "application/connect+proto", "connect-protocol-version": "1" };
+    const block = encodeHeaderBlock([...headers, ["content-type", "application/connect+proto"], ["connect-protocol-version", "1"]]);
     const body = envelope(0, message);
-    return () => exchange(session, connectHeaders, body, new EnvelopedReply("connect", expected));
+    return () => exchange(session, block, body, new EnvelopedReply("connect", expected));
   }
-  const connectHeaders = { ...headers, "content-type": "application/proto", "connect-protocol-version": "1" };
+  const block = encodeHeaderBlock([...headers, ["content-type", "application/proto"], ["connect-protocol-version", "1"]]);
   const body = Buffer.from(message);
-  return () => exchange(session, connectHeaders, body, new ConnectUnaryReply(expected.checkFirst));
+  return () => exchange(session, block, body, new ConnectUnaryReply(expected.checkFirst));
 }
 
 /** What a reply must carry: how many messages, and checks of the first and the last, which throw if it is wrong. */
@@ -105,51 +104,37 @@ interface Reply {
   onEnd(trailers: IncomingHttpHeaders | undefined): number;
 }
 
-function exchange(session: ClientHttp2Session, headers: OutgoingHttpHeaders, body: Buffer, reply: Reply): Promise<number> {
+function exchange(session: H2WireSession, headerBlock: Buffer, body: Buffer, reply: Reply): Promise<number> {
   return new Promise((resolve, reject) => {
-    const stream = session.request(headers);
-    let settled = false;
+    let head: IncomingHttpHeaders | undefined;
     let trailers: IncomingHttpHeaders | undefined;
-    const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      stream.close(constants.NGHTTP2_CANCEL);
-      reject(error);
-    };
-    stream.on("response", (responseHeaders) => {
-      try {
-        reply.onHeaders(responseHeaders);
-      } catch (error) {
-        fail(error);
-      }
+    session.request(headerBlock, body, {
+      onHeaders: (fields) => {
+        if (head !== undefined) {
+          trailers = headersOf(fields);
+          return;
+        }
+        head = headersOf(fields);
+        reply.onHeaders(head);
+      },
+      onData: (chunk) => reply.onData(chunk),
+      onEnd: () => {
+        if (head === undefined) throw new Error("the stream ended without a response");
+        resolve(reply.onEnd(trailers));
+      },
+      onError: reject,
     });
-    stream.on("data", (chunk: Buffer) => {
-      if (settled) return;
-      try {
-        reply.onData(chunk);
-      } catch (error) {
-        fail(error);
-      }
-    });
-    stream.on("trailers", (received) => {
-      trailers = received;
-    });
-    stream.on("end", () => {
-      if (settled) return;
-      try {
-        const firstMessageAt = reply.onEnd(trailers);
-        settled = true;
-        resolve(firstMessageAt);
-      } catch (error) {
-        fail(error);
-      }
-    });
-    stream.on("error", fail);
-    stream.on("close", () => {
-      if (!settled) fail(new Error(`HTTP/2 stream closed (code ${stream.rstCode}) before its reply ended`));
-    });
-    stream.end(body);
   });
+}
+
+/** Header fields as node:http2 presents them: `:status` a number, a repeated field's values joined. */
+function headersOf(fields: readonly HeaderField[]): IncomingHttpHeaders & IncomingHttpStatusHeader {
+  const headers: IncomingHttpHeaders & IncomingHttpStatusHeader = {};
+  for (const [name, value] of fields) {
+    if (name === ":status") headers[":status"] = Number(value);
+    else headers[name] = headers[name] === undefined ? value : `${String(headers[name])}, ${value}`;
+  }
+  return headers;
 }
 
 /** Connect unary: the bare message, or with any other status than 200, a JSON error. */
