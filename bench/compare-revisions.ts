@@ -8,9 +8,10 @@
  *   npm run bench:compare -- HEAD --rounds=12 --seconds=5
  *   npm run bench:compare -- HEAD --node-arg=--single-threaded-gc   the working tree's gateway under a Node or V8 flag
  *
- * Each round starts both gateways afresh, warms them up, then they take turns under one load
- * generator against one fake Azure, so a machine that speeds up or slows down during the run (these
- * shared machines swing by 2×) touches both alike. Prints each round, the medians, and in how many
+ * Each round starts both gateways afresh and warms them up until their CPU per request has settled
+ * (a fresh gateway keeps getting cheaper for 10–15 s of load while V8 compiles it); then they take
+ * turns under one load generator against one fake Azure, so a machine that speeds up or slows down
+ * during the run (these shared machines swing by 2×) touches both alike. Prints each round, the medians, and in how many
  * rounds the working tree spent less CPU per request (or stream).
  */
 import { randomBytes } from "node:crypto";
@@ -27,11 +28,13 @@ import { gatewayEnv } from "./lib/gateway-env.js";
 import type { LoadResult } from "./lib/leg-result.js";
 import { STREAM_EVENTS } from "./lib/fast-fake-replies.js";
 import { chatRequestJson } from "./lib/rpc-clients.js";
+import { warmUp, type WarmUpLimits } from "./lib/warm-up.js";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MODEL = "azure/gpt-4o";
 const CONCURRENCY = 64;
-const WARMUP_MS = 2_000;
+/** Each gateway of a round is loaded until its CPU per request has stopped falling (see warm-up.ts). */
+const WARM_UP: WarmUpLimits = { minMs: 2_000, maxMs: 12_000, roundMs: 1_500 };
 
 interface Round {
   readonly rps: number;
@@ -134,7 +137,7 @@ async function main(): Promise<void> {
         for (const [i, build] of builds.entries()) {
           gateways.push(await startGateway(build, `gateway-${i}`, String(fake.info["url"]), dataDir, key, i === 1 ? nodeArgs : []));
         }
-        for (const gateway of gateways) await run(gateway, WARMUP_MS);
+        for (const gateway of gateways) await warmUp((durationMs) => run(gateway, durationMs), () => cpuMicros(gateway), WARM_UP);
         // Alternate who goes first, so neither always runs right after the other.
         const order = round % 2 === 0 ? [0, 1] : [1, 0];
         for (const i of order) {

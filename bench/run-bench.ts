@@ -39,6 +39,7 @@ import { formatAreaComparison, formatProfile, formatResults } from "./lib/result
 import { chatRequestJson } from "./lib/rpc-clients.js";
 import { SourceMapLookup } from "./lib/source-map-lookup.js";
 import { checkTargets, isComplete } from "./lib/targets.js";
+import { warmUp, type WarmUpLimits } from "./lib/warm-up.js";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_DIR = join(REPO_ROOT, "bench", "results");
@@ -80,6 +81,17 @@ async function startChild(p: Processes, name: string, env: Record<string, string
 
 const url = (child: BenchChild): string => String(child.info["url"]);
 
+/**
+ * The paths the throughput targets compare, warmed until the process serving them has settled;
+ * the others get the shortest warm-up, which keeps the run under 5 minutes (they share the
+ * gateway's code with these, so they are warm by then too).
+ */
+const SETTLED_PATHS: ReadonlySet<string> = new Set<UnaryPath>(["bare proxy", "REST bridge", "Connect binary h2"]);
+
+function warmUpLimits(plan: BenchPlan): WarmUpLimits {
+  return { minMs: plan.warmupMs, maxMs: plan.warmupMaxMs, roundMs: plan.warmupRoundMs };
+}
+
 /** One HTTP request, checked, before any load: a path that answers errors quickly would look fast. */
 async function checkPath(label: string, target: string, headers: Record<string, string>): Promise<void> {
   const response = await fetch(target, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: chatRequestJson(MODEL, false) });
@@ -88,19 +100,21 @@ async function checkPath(label: string, target: string, headers: Record<string, 
   if (response.status !== 200 || content !== COMPLETION_CONTENT) throw new Error(`${label} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
+/** CPU time the child process has spent so far, user and system, in µs. */
+async function cpuMicros(child: BenchChild): Promise<number> {
+  const stats = await child.stats();
+  return stats.cpuUserMicros + stats.cpuSystemMicros;
+}
+
 /** Runs `load` and charges the CPU the middle process (gateway or proxy) and the fake spent to it. */
 async function measured(
   load: () => Promise<LoadResult>,
   mid: BenchChild | undefined,
   fake: BenchChild,
 ): Promise<{ result: LoadResult; midCpuMicrosPerOk: number | undefined; fakeCpuMicrosPerOk: number }> {
-  const cpu = async (child: BenchChild): Promise<number> => {
-    const stats = await child.stats();
-    return stats.cpuUserMicros + stats.cpuSystemMicros;
-  };
-  const [midBefore, fakeBefore] = await Promise.all([mid && cpu(mid), cpu(fake)]);
+  const [midBefore, fakeBefore] = await Promise.all([mid && cpuMicros(mid), cpuMicros(fake)]);
   const result = await load();
-  const [midAfter, fakeAfter] = await Promise.all([mid && cpu(mid), cpu(fake)]);
+  const [midAfter, fakeAfter] = await Promise.all([mid && cpuMicros(mid), cpuMicros(fake)]);
   const ok = Math.max(1, result.ok);
   return {
     result,
@@ -158,8 +172,18 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
     ["StreamChatCompletion", rpcJob("connect", true), gateway],
   ];
 
-  log(`warming up ${unaryPaths.length + streamPaths.length} paths, ${plan.warmupMs} ms each`);
-  for (const [, load] of [...unaryPaths, ...streamPaths]) await load(64, plan.warmupMs);
+  log(
+    plan.warmupMaxMs > plan.warmupMs
+      ? `warming up ${unaryPaths.length + streamPaths.length} paths at 64 concurrent, ${plan.warmupMs} ms each, the proxy, REST and Connect until the process serving them stops getting cheaper (at most ${plan.warmupMaxMs} ms)`
+      : `warming up ${unaryPaths.length + streamPaths.length} paths at 64 concurrent, ${plan.warmupMs} ms each`,
+  );
+  const warmUps: BenchResults["meta"]["warmUps"][number][] = [];
+  for (const [path, load, mid] of [...unaryPaths, ...streamPaths]) {
+    const watched = mid !== undefined && SETTLED_PATHS.has(path) ? mid : undefined;
+    const warm = await warmUp((durationMs) => load(64, durationMs), watched && (() => cpuMicros(watched)), warmUpLimits(plan));
+    warmUps.push({ path, elapsedMs: warm.elapsedMs, cpuMicrosPerOk: warm.cpuMicrosPerOk });
+    if (watched !== undefined) log(`warmed ${path} for ${warm.elapsedMs} ms: ${warm.cpuMicrosPerOk.map((micros) => micros.toFixed(0)).join(" → ")} µs of CPU per request`);
+  }
 
   const unary: UnaryLeg[] = [];
   for (const concurrency of plan.unaryConcurrencies) {
@@ -207,6 +231,8 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
       cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
       legMs: plan.legMs,
       warmupMs: plan.warmupMs,
+      warmupMaxMs: plan.warmupMaxMs,
+      warmUps,
       commit: p.build.commit,
       loadAverageAtStart,
     },
@@ -306,13 +332,13 @@ async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number): 
             env: { BENCH_UPSTREAM_URL: url(p.fake), BENCH_UPSTREAM_KEY: BENCH_AZURE_KEY },
           });
     p.children.push(child);
-    const warmup = await load(url(child), plan.warmupMs);
+    const warm = await warmUp((durationMs) => load(url(child), durationMs), () => cpuMicros(child), warmUpLimits(plan));
     const fromMicros = await child.clockMicros();
     const result = await load(url(child), plan.profileMs);
     const toMicros = await child.clockMicros();
     await child.stop();
     const requests = result.ok;
-    log(`profiled ${name}: ${result.rps.toFixed(0)} req/s under the profiler, ${warmup.errors + result.errors} errors`);
+    log(`profiled ${name}: ${result.rps.toFixed(0)} req/s under the profiler, ${warm.errors + result.errors} errors`);
     const threads = collectThreadProfiles(legDir, profileDir, name);
     const window = { fromMicros, toMicros };
     const summary = summarizeProfile(threads.main, p.build.sourceRoot, maps, window);

@@ -3,8 +3,14 @@ export interface BenchPlan {
   readonly mode: "full" | "quick";
   /** Measured time per leg. */
   readonly legMs: number;
-  /** Load sent to each path once before its first leg, not measured, so the JIT has warmed up. */
+  /**
+   * Load sent to each path before its first leg, not measured, so the JIT has warmed up: at least
+   * `warmupMs`, then rounds of `warmupRoundMs` until the serving process's CPU per request stops
+   * falling, at most `warmupMaxMs` in all (see warm-up.ts).
+   */
   readonly warmupMs: number;
+  readonly warmupMaxMs: number;
+  readonly warmupRoundMs: number;
   readonly unaryConcurrencies: readonly number[];
   readonly streamConcurrencies: readonly number[];
   /** Streams held open at once in the open-streams leg, and how long they are held once all are open. */
@@ -23,6 +29,8 @@ export function benchPlan(quick: boolean): BenchPlan {
         mode: "quick",
         legMs: 1_000,
         warmupMs: 500,
+        warmupMaxMs: 500,
+        warmupRoundMs: 500,
         unaryConcurrencies: [1, 64],
         streamConcurrencies: [1],
         // Opening streams is the slow part (a TCP connection each way per stream); 1,000 keep the smoke run short.
@@ -36,6 +44,8 @@ export function benchPlan(quick: boolean): BenchPlan {
         mode: "full",
         legMs: 5_000,
         warmupMs: 2_000,
+        warmupMaxMs: 12_000,
+        warmupRoundMs: 1_500,
         unaryConcurrencies: [1, 64, 256],
         streamConcurrencies: [1, 64],
         openStreams: 5_000,

@@ -59,6 +59,9 @@ export interface BenchResults {
     readonly cpuModel: string;
     readonly legMs: number;
     readonly warmupMs: number;
+    readonly warmupMaxMs: number;
+    /** How long each path was warmed up, and the serving process's CPU per request in each round (µs). */
+    readonly warmUps: readonly { readonly path: string; readonly elapsedMs: number; readonly cpuMicrosPerOk: readonly number[] }[];
     readonly commit: string;
     /** The machine's 1-minute load average as the run started: above ~0.5, something else was competing for the CPUs. */
     readonly loadAverageAtStart: number;

@@ -6,7 +6,7 @@ export function formatResults(results: BenchResults): string {
   const { meta } = results;
   const lines: string[] = [
     `TensorWall bench, ${meta.mode} run, ${meta.date}: Node ${meta.node}, ${meta.cpus} × ${meta.cpuModel}, commit ${meta.commit}, load average ${meta.loadAverageAtStart.toFixed(2)} at start`,
-    `${meta.legMs / 1000} s per leg after a ${meta.warmupMs / 1000} s warm-up per path; load generator, fake Azure and gateway share the machine.`,
+    `${meta.legMs / 1000} s per leg after a warm-up per path of ${warmUpSpan(meta)}${meta.warmupMaxMs > meta.warmupMs ? " (the proxy, REST and Connect paths until the serving process's CPU per request stopped falling)" : ""}; load generator, fake Azure and gateway share the machine.`,
     "",
     "Non-streaming chat completion (small reply):",
     "",
@@ -160,4 +160,12 @@ function signed(value: number, digits = 3): string {
 
 function mb(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(0);
+}
+
+/** "2–12 s", or "0.5 s" when every path was warmed for the same time. */
+function warmUpSpan(meta: BenchResults["meta"]): string {
+  const spans = meta.warmUps.map((warm) => warm.elapsedMs / 1000);
+  const shortest = spans.length > 0 ? Math.min(...spans) : meta.warmupMs / 1000;
+  const longest = spans.length > 0 ? Math.max(...spans) : meta.warmupMs / 1000;
+  return shortest === longest ? `${shortest} s` : `${shortest}–${longest} s`;
 }
