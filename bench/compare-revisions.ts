@@ -28,12 +28,12 @@ import { gatewayEnv } from "./lib/gateway-env.js";
 import type { LoadResult } from "./lib/leg-result.js";
 import { STREAM_EVENTS } from "./lib/fast-fake-replies.js";
 import { chatRequestJson } from "./lib/rpc-clients.js";
-import { warmUp, type WarmUpLimits } from "./lib/warm-up.js";
+import { warmUpInTurns, type WarmUpLimits } from "./lib/warm-up.js";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MODEL = "azure/gpt-4o";
 const CONCURRENCY = 64;
-/** Each gateway of a round is loaded until its CPU per request has stopped falling (see warm-up.ts). */
+/** The gateways of a round are loaded in turns until the CPU per request of each has stopped falling (see warm-up.ts). */
 const WARM_UP: WarmUpLimits = { minMs: 2_000, maxMs: 12_000, roundMs: 1_500 };
 
 interface Round {
@@ -137,7 +137,10 @@ async function main(): Promise<void> {
         for (const [i, build] of builds.entries()) {
           gateways.push(await startGateway(build, `gateway-${i}`, String(fake.info["url"]), dataDir, key, i === 1 ? nodeArgs : []));
         }
-        for (const gateway of gateways) await warmUp((durationMs) => run(gateway, durationMs), () => cpuMicros(gateway), WARM_UP);
+        await warmUpInTurns(
+          gateways.map((gateway) => ({ load: (durationMs: number) => run(gateway, durationMs), cpuMicros: () => cpuMicros(gateway) })),
+          WARM_UP,
+        );
         // Alternate who goes first, so neither always runs right after the other.
         const order = round % 2 === 0 ? [0, 1] : [1, 0];
         for (const i of order) {

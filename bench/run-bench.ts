@@ -180,7 +180,7 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
   const warmUps: BenchResults["meta"]["warmUps"][number][] = [];
   for (const [path, load, mid] of [...unaryPaths, ...streamPaths]) {
     const watched = mid !== undefined && SETTLED_PATHS.has(path) ? mid : undefined;
-    const warm = await warmUp((durationMs) => load(64, durationMs), watched && (() => cpuMicros(watched)), warmUpLimits(plan));
+    const warm = await warmUp({ load: (durationMs) => load(64, durationMs), cpuMicros: watched && (() => cpuMicros(watched)) }, warmUpLimits(plan));
     warmUps.push({ path, elapsedMs: warm.elapsedMs, cpuMicrosPerOk: warm.cpuMicrosPerOk });
     if (watched !== undefined) log(`warmed ${path} for ${warm.elapsedMs} ms: ${warm.cpuMicrosPerOk.map((micros) => micros.toFixed(0)).join(" → ")} µs of CPU per request`);
   }
@@ -332,7 +332,7 @@ async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number): 
             env: { BENCH_UPSTREAM_URL: url(p.fake), BENCH_UPSTREAM_KEY: BENCH_AZURE_KEY },
           });
     p.children.push(child);
-    const warm = await warmUp((durationMs) => load(url(child), durationMs), () => cpuMicros(child), warmUpLimits(plan));
+    const warm = await warmUp({ load: (durationMs) => load(url(child), durationMs), cpuMicros: () => cpuMicros(child) }, warmUpLimits(plan));
     const fromMicros = await child.clockMicros();
     const result = await load(url(child), plan.profileMs);
     const toMicros = await child.clockMicros();

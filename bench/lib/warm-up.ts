@@ -9,6 +9,12 @@ export interface WarmUpLimits {
   readonly roundMs: number;
 }
 
+/** One path to warm up: how to load it, and the CPU time so far of the process serving it, if watched. */
+export interface WarmedPath {
+  readonly load: (durationMs: number) => Promise<LoadResult>;
+  readonly cpuMicros: (() => Promise<number>) | undefined;
+}
+
 export interface WarmUp {
   readonly elapsedMs: number;
   /** Failed requests over all rounds. */
@@ -32,30 +38,35 @@ const STEADY_ROUNDS = 2;
  * gateway's life, to every request. Without `cpuMicros` (nothing in the middle to watch), only
  * `minMs` is sent.
  */
-export async function warmUp(
-  load: (durationMs: number) => Promise<LoadResult>,
-  cpuMicros: (() => Promise<number>) | undefined,
-  limits: WarmUpLimits,
-): Promise<WarmUp> {
-  const perRequest: number[] = [];
-  let elapsedMs = 0;
-  let errors = 0;
-  const round = async (durationMs: number): Promise<void> => {
-    const before = await cpuMicros?.();
-    const result = await load(durationMs);
-    const after = await cpuMicros?.();
-    elapsedMs += durationMs;
-    errors += result.errors;
-    if (before !== undefined && after !== undefined) perRequest.push((after - before) / Math.max(1, result.ok));
+export async function warmUp(path: WarmedPath, limits: WarmUpLimits): Promise<WarmUp> {
+  return (await warmUpInTurns([path], limits))[0]!;
+}
+
+/**
+ * Warms several paths up together, a round of each in turn, until every watched one has settled
+ * (or `maxMs`): processes compared with each other end their warm-up alike, none of them left
+ * idle while another catches up.
+ */
+export async function warmUpInTurns(paths: readonly WarmedPath[], limits: WarmUpLimits): Promise<WarmUp[]> {
+  const warmed = paths.map((path) => ({ path, elapsedMs: 0, errors: 0, perRequest: [] as number[], steadyRounds: 0 }));
+  const round = async (state: (typeof warmed)[number], durationMs: number): Promise<void> => {
+    const before = await state.path.cpuMicros?.();
+    const result = await state.path.load(durationMs);
+    const after = await state.path.cpuMicros?.();
+    state.elapsedMs += durationMs;
+    state.errors += result.errors;
+    if (before === undefined || after === undefined) return;
+    state.perRequest.push((after - before) / Math.max(1, result.ok));
+    if (state.perRequest.length < 2) return;
+    const [previous, latest] = state.perRequest.slice(-2) as [number, number];
+    state.steadyRounds = latest >= previous * STEADY ? state.steadyRounds + 1 : 0;
   };
-  await round(limits.minMs);
-  if (cpuMicros === undefined) return { elapsedMs, errors, cpuMicrosPerOk: perRequest };
-  let steadyRounds = 0;
-  while (steadyRounds < STEADY_ROUNDS && elapsedMs + limits.roundMs <= limits.maxMs) {
-    await round(limits.roundMs);
-    const latest = perRequest.at(-1)!;
-    const previous = perRequest.at(-2)!;
-    steadyRounds = latest >= previous * STEADY ? steadyRounds + 1 : 0;
+  for (const state of warmed) await round(state, limits.minMs);
+  let elapsedMs = limits.minMs;
+  const unsettled = (): boolean => warmed.some((state) => state.path.cpuMicros !== undefined && state.steadyRounds < STEADY_ROUNDS);
+  while (unsettled() && elapsedMs + limits.roundMs <= limits.maxMs) {
+    for (const state of warmed) if (state.path.cpuMicros !== undefined) await round(state, limits.roundMs);
+    elapsedMs += limits.roundMs;
   }
-  return { elapsedMs, errors, cpuMicrosPerOk: perRequest };
+  return warmed.map((state) => ({ elapsedMs: state.elapsedMs, errors: state.errors, cpuMicrosPerOk: state.perRequest }));
 }
