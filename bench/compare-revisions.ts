@@ -8,11 +8,12 @@
  *   npm run bench:compare -- HEAD --rounds=12 --seconds=5
  *   npm run bench:compare -- HEAD --node-arg=--single-threaded-gc   the working tree's gateway under a Node or V8 flag
  *
- * Each round starts both gateways afresh and warms them up until their CPU per request has settled
- * (a fresh gateway keeps getting cheaper for 10–15 s of load while V8 compiles it); then they take
- * turns under one load generator against one fake Azure, so a machine that speeds up or slows down
- * during the run (these shared machines swing by 2×) touches both alike. Prints each round, the medians, and in how many
- * rounds the working tree spent less CPU per request (or stream).
+ * Each round starts both gateways afresh and warms them up in turns until the CPU per request of
+ * each has settled (a fresh gateway keeps getting cheaper for 10–15 s of load while V8 compiles
+ * it); then they take turns under one load generator against one fake Azure, so a machine that
+ * speeds up or slows down during the run (these shared machines swing by 2×) touches both alike.
+ * Prints each round, the medians, and in how many rounds the working tree spent less CPU per
+ * request (or stream).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -26,6 +27,7 @@ import { BenchChild } from "./lib/bench-child.js";
 import { compileBench, type BenchBuild } from "./lib/compile-bench.js";
 import { gatewayEnv } from "./lib/gateway-env.js";
 import type { LoadResult } from "./lib/leg-result.js";
+import { median } from "./lib/median.js";
 import { STREAM_EVENTS } from "./lib/fast-fake-replies.js";
 import { chatRequestJson } from "./lib/rpc-clients.js";
 import { warmUpInTurns, type WarmUpLimits } from "./lib/warm-up.js";
@@ -48,11 +50,6 @@ function option(args: readonly string[], name: string, fallback: number): number
   return value;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 async function startGateway(build: BenchBuild, name: string, fakeUrl: string, dataDir: string, key: string, execArgv: readonly string[]): Promise<BenchChild> {
   return BenchChild.start(name, join(build.outDir, "bench", "children", "gateway.js"), { execArgv, env: gatewayEnv(fakeUrl, key, dataDir) });

@@ -2,7 +2,7 @@
  * `npm run bench` (issue 5): what the gateway adds to every call, measured against a fast fake Azure
  * OpenAI and a bare pass-through proxy in the same run. See the README's Performance section.
  *
- *   npm run bench                  full run, about 3.5 minutes
+ *   npm run bench                  full run, about 4 minutes
  *   npm run bench -- --quick       smoke run, 30–40 s (or BENCH_QUICK=1)
  *   npm run bench -- --profile     CPU-profiles the gateway under the REST and Connect legs instead
  *   npm run bench -- --profile --concurrency=1   ...with one request at a time instead of 64
@@ -28,7 +28,17 @@ import type { SseJob } from "./children/load-sse.js";
 import type { OpenStreamsJob, OpenStreamsResult } from "./children/open-streams.js";
 import { BenchChild } from "./lib/bench-child.js";
 import { benchPlan, type BenchPlan } from "./lib/bench-plan.js";
-import type { BenchResults, OpenStreamsLeg, StreamLeg, StreamPath, UnaryLeg, UnaryPath } from "./lib/bench-results.js";
+import {
+  PAIRED_PATHS,
+  type BenchResults,
+  type OpenStreamsLeg,
+  type PairedPath,
+  type PairedRound,
+  type StreamLeg,
+  type StreamPath,
+  type UnaryLeg,
+  type UnaryPath,
+} from "./lib/bench-results.js";
 import { compileBench, type BenchBuild } from "./lib/compile-bench.js";
 import { COMPLETION_CONTENT } from "./lib/fast-fake-replies.js";
 import { BENCH_AZURE_KEY, gatewayEnv } from "./lib/gateway-env.js";
@@ -38,6 +48,7 @@ import { summarizeProfile, type ProfileSummary } from "./lib/profile-summary.js"
 import { formatAreaComparison, formatProfile, formatResults } from "./lib/results-table.js";
 import { chatRequestJson } from "./lib/rpc-clients.js";
 import { SourceMapLookup } from "./lib/source-map-lookup.js";
+import { median } from "./lib/median.js";
 import { checkTargets, isComplete } from "./lib/targets.js";
 import { warmUp, type WarmUpLimits } from "./lib/warm-up.js";
 
@@ -199,6 +210,22 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
     for (const leg of legs) unary.push({ ...leg, ratioToDirect: leg.result.rps / direct, ratioToProxy: leg.result.rps / proxied });
   }
 
+  const pairedRounds: PairedRound[] = [];
+  for (let round = 0; round < plan.pairedRounds; round++) {
+    const rps: Partial<Record<PairedPath, number>> = {};
+    let errors = 0;
+    // Each path leads a round in turn, so none always follows the same one.
+    for (let i = 0; i < PAIRED_PATHS.length; i++) {
+      const path = PAIRED_PATHS[(round + i) % PAIRED_PATHS.length]!;
+      const result = await unaryPaths.find(([candidate]) => candidate === path)![1](64, plan.pairedRoundMs);
+      rps[path] = result.rps;
+      errors += result.errors;
+    }
+    pairedRounds.push({ rps: rps as Record<PairedPath, number>, errors });
+  }
+  const restOverProxy = median(pairedRounds.map((round) => round.rps["REST bridge"] / round.rps["bare proxy"]));
+  log(`${plan.pairedRounds} paired rounds at 64: REST at ${restOverProxy.toFixed(2)}× the bare proxy (median)`);
+
   const streams: StreamLeg[] = [];
   for (const concurrency of plan.streamConcurrencies) {
     let direct: LoadResult | undefined;
@@ -232,11 +259,13 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
       legMs: plan.legMs,
       warmupMs: plan.warmupMs,
       warmupMaxMs: plan.warmupMaxMs,
+      pairedRoundMs: plan.pairedRoundMs,
       warmUps,
       commit: p.build.commit,
       loadAverageAtStart,
     },
     unary,
+    pairedRounds,
     streams,
     openStreams,
     unexpectedGatewayErrors: [...unexpectedGatewayErrors, ...openStreams.flatMap((leg) => leg.unexpectedGatewayErrors)],

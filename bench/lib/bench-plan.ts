@@ -1,4 +1,4 @@
-/** How much the suite measures: the full run (about 3.5 minutes) or the CI smoke run (30–40 s). */
+/** How much the suite measures: the full run (about 4 minutes) or the CI smoke run (30–40 s). */
 export interface BenchPlan {
   readonly mode: "full" | "quick";
   /** Measured time per leg. */
@@ -12,6 +12,9 @@ export interface BenchPlan {
   readonly warmupMaxMs: number;
   readonly warmupRoundMs: number;
   readonly unaryConcurrencies: readonly number[];
+  /** Rounds, and the length of each path's leg in a round, of the paired measurement at 64 concurrent. */
+  readonly pairedRounds: number;
+  readonly pairedRoundMs: number;
   readonly streamConcurrencies: readonly number[];
   /** Streams held open at once in the open-streams leg, and how long they are held once all are open. */
   readonly openStreams: number;
@@ -32,6 +35,8 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmupMaxMs: 500,
         warmupRoundMs: 500,
         unaryConcurrencies: [1, 64],
+        pairedRounds: 2,
+        pairedRoundMs: 500,
         streamConcurrencies: [1],
         // Opening streams is the slow part (a TCP connection each way per stream); 1,000 keep the smoke run short.
         openStreams: 1_000,
@@ -47,12 +52,14 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmupMaxMs: 12_000,
         warmupRoundMs: 1_500,
         unaryConcurrencies: [1, 64, 256],
+        pairedRounds: 5,
+        pairedRoundMs: 2_000,
         streamConcurrencies: [1, 64],
         openStreams: 5_000,
         holdMs: 3_000,
         openStreamKinds: ["rest", "connect"],
         profileMs: 8_000,
-        // About 3.5 minutes on an idle machine; the margin is for machines busy with other work.
+        // About 4 minutes on these machines; the margin is for machines busy with other work.
         deadlineMs: 600_000,
       };
 }

@@ -43,6 +43,16 @@ export interface OpenStreamsLeg {
   readonly unexpectedGatewayErrors: readonly string[];
 }
 
+/** The paths the throughput targets compare, measured again in paired rounds. */
+export type PairedPath = "direct" | "bare proxy" | "REST bridge" | "Connect binary h2";
+export const PAIRED_PATHS: readonly PairedPath[] = ["direct", "bare proxy", "REST bridge", "Connect binary h2"];
+
+/** One round of short legs at 64 concurrent, one per compared path, back to back. */
+export interface PairedRound {
+  readonly rps: Readonly<Record<PairedPath, number>>;
+  readonly errors: number;
+}
+
 export interface TargetCheck {
   readonly target: string;
   readonly measured: string;
@@ -60,6 +70,8 @@ export interface BenchResults {
     readonly legMs: number;
     readonly warmupMs: number;
     readonly warmupMaxMs: number;
+    /** Each path's leg in a paired round. */
+    readonly pairedRoundMs: number;
     /** How long each path was warmed up, and the serving process's CPU per request in each round (µs). */
     readonly warmUps: readonly { readonly path: string; readonly elapsedMs: number; readonly cpuMicrosPerOk: readonly number[] }[];
     readonly commit: string;
@@ -67,6 +79,11 @@ export interface BenchResults {
     readonly loadAverageAtStart: number;
   };
   readonly unary: readonly UnaryLeg[];
+  /**
+   * The throughput targets' paths at 64 concurrent in alternating short rounds: a ratio taken
+   * within a round is not moved by the machine's speed swinging between two legs a minute apart.
+   */
+  readonly pairedRounds: readonly PairedRound[];
   readonly streams: readonly StreamLeg[];
   readonly openStreams: readonly OpenStreamsLeg[];
   readonly targets: readonly TargetCheck[];

@@ -1,4 +1,5 @@
-import type { BenchResults } from "./bench-results.js";
+import { PAIRED_PATHS, type BenchResults, type PairedPath } from "./bench-results.js";
+import { median } from "./median.js";
 import type { ProfileSummary } from "./profile-summary.js";
 
 /** The run as Markdown tables: readable in a terminal, pasteable into the README. */
@@ -24,6 +25,18 @@ export function formatResults(results: BenchResults): string {
         leg.midCpuMicrosPerOk === undefined ? "–" : fixed(leg.midCpuMicrosPerOk, 0),
         fixed(leg.result.loadCpuMicrosPerOk, 0),
       ]),
+    ),
+    "",
+    `Paired rounds at 64 concurrent (req/s; each path ${results.meta.pairedRoundMs / 1000} s a round, back to back, a different path first each round):`,
+    "",
+    table(
+      ["round", ...PAIRED_PATHS, "REST × bare proxy", "REST × direct", "Connect × REST"],
+      [
+        ...results.pairedRounds.map((round, i) => pairedRow(String(i + 1), (path) => round.rps[path])),
+        pairedRow("median", (path) => median(results.pairedRounds.map((round) => round.rps[path])), (path, over) =>
+          median(results.pairedRounds.map((round) => round.rps[path] / round.rps[over])),
+        ),
+      ],
     ),
     "",
     "Streaming, 200-chunk reply (time to first byte = first event; total = last byte):",
@@ -168,4 +181,22 @@ function warmUpSpan(meta: BenchResults["meta"]): string {
   const shortest = spans.length > 0 ? Math.min(...spans) : meta.warmupMs / 1000;
   const longest = spans.length > 0 ? Math.max(...spans) : meta.warmupMs / 1000;
   return shortest === longest ? `${shortest} s` : `${shortest}–${longest} s`;
+}
+
+/**
+ * A row of the paired-rounds table: each path's req/s, then the ratios the targets compare. The
+ * median row gives the median of each round's ratio, not the ratio of the medians.
+ */
+function pairedRow(
+  label: string,
+  rps: (path: PairedPath) => number,
+  ratio: (path: PairedPath, over: PairedPath) => number = (path, over) => rps(path) / rps(over),
+): string[] {
+  return [
+    label,
+    ...PAIRED_PATHS.map((path) => fixed(rps(path), 0)),
+    fixed(ratio("REST bridge", "bare proxy"), 2),
+    fixed(ratio("REST bridge", "direct"), 2),
+    fixed(ratio("Connect binary h2", "REST bridge"), 2),
+  ];
 }

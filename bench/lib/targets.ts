@@ -1,4 +1,5 @@
-import type { BenchResults, OpenStreamsLeg, StreamLeg, TargetCheck, UnaryLeg } from "./bench-results.js";
+import type { BenchResults, OpenStreamsLeg, PairedPath, StreamLeg, TargetCheck, UnaryLeg } from "./bench-results.js";
+import { median } from "./median.js";
 
 const RSS_LIMIT_BYTES = 400 * 1024 * 1024;
 
@@ -13,25 +14,21 @@ export function checkTargets(results: Omit<BenchResults, "targets">): TargetChec
     checks.push({ target, measured: measured ?? "not measured", pass: measured === undefined ? undefined : pass });
   };
 
-  const rest64 = unary("REST bridge", 64);
-  const proxy64 = unary("bare proxy", 64);
-  const direct64 = unary("direct", 64);
-  const connect64 = unary("Connect binary h2", 64);
-  check(
-    "REST non-streaming req/s at 64 connections >= 75% of the bare proxy's",
-    rest64 && proxy64 && `${pct(rest64.result.rps / proxy64.result.rps)} (${rps(rest64)} vs ${rps(proxy64)})`,
-    rest64 !== undefined && proxy64 !== undefined && rest64.result.rps >= 0.75 * proxy64.result.rps,
-  );
-  check(
-    "REST non-streaming req/s at 64 connections >= 20% of direct",
-    rest64 && direct64 && `${pct(rest64.result.rps / direct64.result.rps)} (${rps(rest64)} vs ${rps(direct64)})`,
-    rest64 !== undefined && direct64 !== undefined && rest64.result.rps >= 0.2 * direct64.result.rps,
-  );
-  check(
-    "Connect binary over HTTP/2 req/s >= REST bridge's (64 concurrent)",
-    connect64 && rest64 && `${rps(connect64)} vs ${rps(rest64)}`,
-    connect64 !== undefined && rest64 !== undefined && connect64.result.rps >= rest64.result.rps,
-  );
+  // Throughput ratios from the paired rounds (the median round's), with the single legs' for reference.
+  const throughput = (target: string, path: PairedPath, over: PairedPath, atLeast: number): void => {
+    const ratios = results.pairedRounds.map((round) => round.rps[path] / round.rps[over]);
+    const legs = [unary(path, 64), unary(over, 64)] as const;
+    const single = legs[0] && legs[1] ? `; single legs ${pct(legs[0].result.rps / legs[1].result.rps)}, ${rps(legs[0])} vs ${rps(legs[1])}` : "";
+    const ratio = ratios.length === 0 ? undefined : median(ratios);
+    check(
+      target,
+      ratio === undefined ? undefined : `${pct(ratio)} (median of ${ratios.length} paired rounds, ${pct(Math.min(...ratios))}–${pct(Math.max(...ratios))}${single})`,
+      ratio !== undefined && ratio >= atLeast,
+    );
+  };
+  throughput("REST non-streaming req/s at 64 connections >= 75% of the bare proxy's", "REST bridge", "bare proxy", 0.75);
+  throughput("REST non-streaming req/s at 64 connections >= 20% of direct", "REST bridge", "direct", 0.2);
+  throughput("Connect binary over HTTP/2 req/s >= REST bridge's (64 concurrent)", "Connect binary h2", "REST bridge", 1);
 
   const rest1 = unary("REST bridge", 1);
   const direct1 = unary("direct", 1);
@@ -56,12 +53,17 @@ export function checkTargets(results: Omit<BenchResults, "targets">): TargetChec
   if (results.openStreams.length === 0) check("5000 open streams: gateway peak RSS <= 400 MB", undefined, undefined);
 
   const legsWithErrors = [...results.unary, ...results.streams].filter((leg) => leg.result.errors > 0);
+  const pairedErrors = results.pairedRounds.reduce((sum, round) => sum + round.errors, 0);
+  const failures = [
+    ...legsWithErrors.map((leg) => `${leg.path} c=${leg.concurrency}: ${leg.result.errors}`),
+    ...(pairedErrors > 0 ? [`paired rounds: ${pairedErrors}`] : []),
+  ];
   check(
     "zero errors in every leg",
-    legsWithErrors.length === 0
-      ? `0 errors in ${results.unary.length + results.streams.length} legs`
-      : legsWithErrors.map((leg) => `${leg.path} c=${leg.concurrency}: ${leg.result.errors}`).join("; "),
-    legsWithErrors.length === 0 && results.unexpectedGatewayErrors.length === 0,
+    failures.length === 0
+      ? `0 errors in ${results.unary.length + results.streams.length} legs and ${results.pairedRounds.length} paired rounds`
+      : failures.join("; "),
+    failures.length === 0 && results.unexpectedGatewayErrors.length === 0,
   );
   return checks;
 }
