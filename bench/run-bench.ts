@@ -44,11 +44,11 @@ import { COMPLETION_CONTENT } from "./lib/fast-fake-replies.js";
 import { BENCH_AZURE_KEY, gatewayEnv } from "./lib/gateway-env.js";
 import type { HeldGroupReport } from "./lib/held-streams.js";
 import type { LoadResult } from "./lib/leg-result.js";
+import { median } from "./lib/median.js";
 import { summarizeProfile, type ProfileSummary } from "./lib/profile-summary.js";
 import { formatAreaComparison, formatProfile, formatResults } from "./lib/results-table.js";
 import { chatRequestJson } from "./lib/rpc-clients.js";
 import { SourceMapLookup } from "./lib/source-map-lookup.js";
-import { median } from "./lib/median.js";
 import { checkTargets, isComplete } from "./lib/targets.js";
 import { warmUp, type WarmUpLimits } from "./lib/warm-up.js";
 
@@ -210,19 +210,7 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
     for (const leg of legs) unary.push({ ...leg, ratioToDirect: leg.result.rps / direct, ratioToProxy: leg.result.rps / proxied });
   }
 
-  const pairedRounds: PairedRound[] = [];
-  for (let round = 0; round < plan.pairedRounds; round++) {
-    const rps: Partial<Record<PairedPath, number>> = {};
-    let errors = 0;
-    // Each path leads a round in turn, so none always follows the same one.
-    for (let i = 0; i < PAIRED_PATHS.length; i++) {
-      const path = PAIRED_PATHS[(round + i) % PAIRED_PATHS.length]!;
-      const result = await unaryPaths.find(([candidate]) => candidate === path)![1](64, plan.pairedRoundMs);
-      rps[path] = result.rps;
-      errors += result.errors;
-    }
-    pairedRounds.push({ rps: rps as Record<PairedPath, number>, errors });
-  }
+  const pairedRounds = await measurePairedRounds(plan, (path) => unaryPaths.find(([candidate]) => candidate === path)![1]);
   const restOverProxy = median(pairedRounds.map((round) => round.rps["REST bridge"] / round.rps["bare proxy"]));
   log(`${plan.pairedRounds} paired rounds at 64: REST at ${restOverProxy.toFixed(2)}× the bare proxy (median)`);
 
@@ -271,6 +259,27 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
     unexpectedGatewayErrors: [...unexpectedGatewayErrors, ...openStreams.flatMap((leg) => leg.unexpectedGatewayErrors)],
   };
   return { ...partial, targets: checkTargets(partial) };
+}
+
+/** The throughput targets' paths in turn, a short leg each at 64 concurrent, round after round (see BenchResults.pairedRounds). */
+async function measurePairedRounds(
+  plan: BenchPlan,
+  loadOf: (path: PairedPath) => (concurrency: number, durationMs: number) => Promise<LoadResult>,
+): Promise<PairedRound[]> {
+  const rounds: PairedRound[] = [];
+  for (let round = 0; round < plan.pairedRounds; round++) {
+    const rps: Partial<Record<PairedPath, number>> = {};
+    let errors = 0;
+    // Each path leads a round in turn, so none always follows the same one.
+    for (let i = 0; i < PAIRED_PATHS.length; i++) {
+      const path = PAIRED_PATHS[(round + i) % PAIRED_PATHS.length]!;
+      const result = await loadOf(path)(64, plan.pairedRoundMs);
+      rps[path] = result.rps;
+      errors += result.errors;
+    }
+    rounds.push({ rps: rps as Record<PairedPath, number>, errors });
+  }
+  return rounds;
 }
 
 /**
