@@ -25,10 +25,10 @@ import type { RpcJob } from "./children/load-rpc.js";
 import type { SseJob } from "./children/load-sse.js";
 import { BenchChild } from "./lib/bench-child.js";
 import { compileBench, type BenchBuild } from "./lib/compile-bench.js";
+import { STREAM_EVENTS } from "./lib/fast-fake-replies.js";
 import { gatewayEnv } from "./lib/gateway-env.js";
 import type { LoadResult } from "./lib/leg-result.js";
 import { median } from "./lib/median.js";
-import { STREAM_EVENTS } from "./lib/fast-fake-replies.js";
 import { chatRequestJson } from "./lib/rpc-clients.js";
 import { warmUpInTurns, type WarmUpLimits } from "./lib/warm-up.js";
 
@@ -49,7 +49,6 @@ function option(args: readonly string[], name: string, fallback: number): number
   if (!(Number.isInteger(value) && value > 0)) throw new Error(`--${name} must be a positive whole number.`);
   return value;
 }
-
 
 async function startGateway(build: BenchBuild, name: string, fakeUrl: string, dataDir: string, key: string, execArgv: readonly string[]): Promise<BenchChild> {
   return BenchChild.start(name, join(build.outDir, "bench", "children", "gateway.js"), { execArgv, env: gatewayEnv(fakeUrl, key, dataDir) });
@@ -114,11 +113,6 @@ async function main(): Promise<void> {
             durationMs + 60_000,
           );
     };
-    const cpuMicros = async (child: BenchChild): Promise<number> => {
-      const stats = await child.stats();
-      return stats.cpuUserMicros + stats.cpuSystemMicros;
-    };
-
     const path = `${connect ? "Connect binary over HTTP/2" : "REST"}${stream ? `, ${STREAM_EVENTS}-chunk streams,` : ""}`;
     const unit = stream ? "stream" : "req";
     const rate = stream ? "streams/s" : "req/s";
@@ -135,15 +129,15 @@ async function main(): Promise<void> {
           gateways.push(await startGateway(build, `gateway-${i}`, String(fake.info["url"]), dataDir, key, i === 1 ? nodeArgs : []));
         }
         await warmUpInTurns(
-          gateways.map((gateway) => ({ load: (durationMs: number) => run(gateway, durationMs), cpuMicros: () => cpuMicros(gateway) })),
+          gateways.map((gateway) => ({ load: (durationMs: number) => run(gateway, durationMs), cpuMicros: () => gateway.cpuMicros() })),
           WARM_UP,
         );
         // Alternate who goes first, so neither always runs right after the other.
         const order = round % 2 === 0 ? [0, 1] : [1, 0];
         for (const i of order) {
-          const before = await cpuMicros(gateways[i]!);
+          const before = await gateways[i]!.cpuMicros();
           const result = await run(gateways[i]!, legMs);
-          const spent = (await cpuMicros(gateways[i]!)) - before;
+          const spent = (await gateways[i]!.cpuMicros()) - before;
           if (result.errors > 0) throw new Error(`${labels[i]}: ${result.errors} errors (${result.errorSamples.join("; ")})`);
           results[i]!.push({ rps: result.rps, cpuMicrosPerOk: spent / Math.max(1, result.ok) });
         }

@@ -111,21 +111,15 @@ async function checkPath(label: string, target: string, headers: Record<string, 
   if (response.status !== 200 || content !== COMPLETION_CONTENT) throw new Error(`${label} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
-/** CPU time the child process has spent so far, user and system, in µs. */
-async function cpuMicros(child: BenchChild): Promise<number> {
-  const stats = await child.stats();
-  return stats.cpuUserMicros + stats.cpuSystemMicros;
-}
-
 /** Runs `load` and charges the CPU the middle process (gateway or proxy) and the fake spent to it. */
 async function measured(
   load: () => Promise<LoadResult>,
   mid: BenchChild | undefined,
   fake: BenchChild,
 ): Promise<{ result: LoadResult; midCpuMicrosPerOk: number | undefined; fakeCpuMicrosPerOk: number }> {
-  const [midBefore, fakeBefore] = await Promise.all([mid && cpuMicros(mid), cpuMicros(fake)]);
+  const [midBefore, fakeBefore] = await Promise.all([mid?.cpuMicros(), fake.cpuMicros()]);
   const result = await load();
-  const [midAfter, fakeAfter] = await Promise.all([mid && cpuMicros(mid), cpuMicros(fake)]);
+  const [midAfter, fakeAfter] = await Promise.all([mid?.cpuMicros(), fake.cpuMicros()]);
   const ok = Math.max(1, result.ok);
   return {
     result,
@@ -191,7 +185,7 @@ async function runSuite(plan: BenchPlan, p: Processes): Promise<BenchResults> {
   const warmUps: BenchResults["meta"]["warmUps"][number][] = [];
   for (const [path, load, mid] of [...unaryPaths, ...streamPaths]) {
     const watched = mid !== undefined && SETTLED_PATHS.has(path) ? mid : undefined;
-    const warm = await warmUp({ load: (durationMs) => load(64, durationMs), cpuMicros: watched && (() => cpuMicros(watched)) }, warmUpLimits(plan));
+    const warm = await warmUp({ load: (durationMs) => load(64, durationMs), cpuMicros: watched && (() => watched.cpuMicros()) }, warmUpLimits(plan));
     warmUps.push({ path, elapsedMs: warm.elapsedMs, cpuMicrosPerOk: warm.cpuMicrosPerOk });
     if (watched !== undefined) log(`warmed ${path} for ${warm.elapsedMs} ms: ${warm.cpuMicrosPerOk.map((micros) => micros.toFixed(0)).join(" → ")} µs of CPU per request`);
   }
@@ -370,7 +364,7 @@ async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number): 
             env: { BENCH_UPSTREAM_URL: url(p.fake), BENCH_UPSTREAM_KEY: BENCH_AZURE_KEY },
           });
     p.children.push(child);
-    const warm = await warmUp({ load: (durationMs) => load(url(child), durationMs), cpuMicros: () => cpuMicros(child) }, warmUpLimits(plan));
+    const warm = await warmUp({ load: (durationMs) => load(url(child), durationMs), cpuMicros: () => child.cpuMicros() }, warmUpLimits(plan));
     const fromMicros = await child.clockMicros();
     const result = await load(url(child), plan.profileMs);
     const toMicros = await child.clockMicros();

@@ -108,6 +108,12 @@ export class BenchChild {
     return this.call<ProcessStats>("stats", undefined, 30_000);
   }
 
+  /** CPU time the child has spent so far, user and system, in µs. */
+  async cpuMicros(): Promise<number> {
+    const stats = await this.stats();
+    return stats.cpuUserMicros + stats.cpuSystemMicros;
+  }
+
   /**
    * The kernel's high-water mark of the child's resident set (VmHWM), in bytes: the peak over its
    * whole life, including moments between two samples.

@@ -178,8 +178,7 @@ function mb(bytes: number): string {
 /** "2–12 s", or "0.5 s" when every path was warmed for the same time. */
 function warmUpSpan(meta: BenchResults["meta"]): string {
   const spans = meta.warmUps.map((warm) => warm.elapsedMs / 1000);
-  const shortest = spans.length > 0 ? Math.min(...spans) : meta.warmupMs / 1000;
-  const longest = spans.length > 0 ? Math.max(...spans) : meta.warmupMs / 1000;
+  const [shortest, longest] = [Math.min(...spans), Math.max(...spans)];
   return shortest === longest ? `${shortest} s` : `${shortest}–${longest} s`;
 }
 
