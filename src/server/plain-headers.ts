@@ -5,8 +5,10 @@ import type * as http2 from "node:http2";
  * The Fetch API's Headers over a plain Map, for the RPC door's request and handler headers: Node 20's
  * Headers runs WebIDL conversions, validates every name and value, and sorts on each read, which
  * cost a call about 10 µs and much of its garbage. Names are lower-cased and iteration is sorted by
- * name, as Headers does; values are not validated here, since they come from Node's HTTP/2 parser or
- * from the gateway's own code, and Node checks them again when it writes them.
+ * name, as Headers does. What append() and set() are given is checked as Node checks a response
+ * header (a TypeError, as from Headers): the binary RPC path writes these headers with Node's
+ * HTTP/2 core API, which does not check them, and a value can come from a caller (a deployment
+ * name). A request's own headers come from Node's parser and are not checked again.
  */
 export class PlainHeaders implements Headers {
   readonly #values = new Map<string, string>();
@@ -31,20 +33,13 @@ export class PlainHeaders implements Headers {
 
   append(name: string, value: string): void {
     this.#copyRequest();
-    const key = name.toLowerCase();
-    const normalized = trimHttpWhitespace(value);
-    if (key === "set-cookie") {
-      (this.#cookies ??= []).push(normalized);
-      return;
-    }
-    const existing = this.#values.get(key);
-    this.#values.set(key, existing === undefined ? normalized : `${existing}, ${normalized}`);
+    this.#add(name.toLowerCase(), checkedValue(name, value));
   }
 
   set(name: string, value: string): void {
     this.#copyRequest();
     const key = name.toLowerCase();
-    const normalized = trimHttpWhitespace(value);
+    const normalized = checkedValue(name, value);
     if (key === "set-cookie") this.#cookies = [normalized];
     else this.#values.set(key, normalized);
   }
@@ -110,9 +105,19 @@ export class PlainHeaders implements Headers {
     for (const name in headers) {
       if (name.startsWith(":")) continue;
       const value = headers[name];
-      if (typeof value === "string") this.append(name, value);
-      else if (value !== undefined) for (const item of value) this.append(name, item);
+      // Node's parser lower-cased the names and checked the values.
+      if (typeof value === "string") this.#add(name, trimHttpWhitespace(value));
+      else if (value !== undefined) for (const item of value) this.#add(name, trimHttpWhitespace(item));
     }
+  }
+
+  #add(key: string, normalized: string): void {
+    if (key === "set-cookie") {
+      (this.#cookies ??= []).push(normalized);
+      return;
+    }
+    const existing = this.#values.get(key);
+    this.#values.set(key, existing === undefined ? normalized : `${existing}, ${normalized}`);
   }
 
   /** Every entry in name order, each Set-Cookie value on its own, as Headers iterates. */
@@ -133,6 +138,18 @@ function requestValue(headers: http2.IncomingHttpHeaders, key: string): string |
   const value = headers[key];
   if (typeof value === "string") return trimHttpWhitespace(value);
   return value === undefined ? null : value.map(trimHttpWhitespace).join(", ");
+}
+
+// Node's own checks of a response header (checkIsHttpToken, checkInvalidHeaderChar in lib/_http_common.js).
+const HTTP_TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+const INVALID_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** `value` without its surrounding whitespace, once it and `name` are found fit for a response. */
+function checkedValue(name: string, value: string): string {
+  if (!HTTP_TOKEN.test(name)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+  const normalized = trimHttpWhitespace(value);
+  if (INVALID_VALUE_CHAR.test(normalized)) throw new TypeError(`Invalid value for header ${JSON.stringify(name)}`);
+  return normalized;
 }
 
 /** Headers strips leading and trailing HTTP whitespace (tab, space, CR, LF) from values. */

@@ -39,6 +39,19 @@ describe("PlainHeaders reads as Node's Headers does after the same changes", () 
     expect(seen(plain, names)).toEqual(seen(reference, names));
   });
 
+  it.each([
+    ["a line break", "x-deployment", "a\nb"],
+    ["a control character", "x-deployment", "a\u0007b"],
+    ["a character beyond Latin-1", "x-deployment", "d\u0100"],
+    ["a name that is no token", "x deployment", "ok"],
+    ["an empty name", "", "ok"],
+  ])("refuses %s with a TypeError, as Node refuses it in a response, through append and set alike", (_name, name, value) => {
+    const plain = new PlainHeaders();
+    expect(() => plain.append(name, value)).toThrow(TypeError);
+    expect(() => plain.set(name, value)).toThrow(TypeError);
+    expect([...plain]).toEqual([]);
+  });
+
   it("takes a request's headers from Node without its pseudo-headers, arrays as separate values", () => {
     const plain = PlainHeaders.fromRequest({
       ":method": "POST",
