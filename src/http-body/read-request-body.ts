@@ -1,5 +1,6 @@
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
+import type { Readable } from "node:stream";
 
 /** How a reader says why it gave up on a body; the door turns each into its protocol's error. */
 export type BodyFailure = "too_large" | "caller_left";
@@ -20,10 +21,20 @@ export class RequestBodyError extends Error {
  * or two per piece, on every request. Once it settles, its listeners give way to one that ignores a
  * late 'error' (so there always is one): kept, they would keep the body alive for as long as a
  * stream is open.
+ *
+ * A body found too large part-way is not worth reading on: by default the request is destroyed, as
+ * leaving a for-await loop early would. An HTTP/2 stream that is still to carry the answer passes
+ * `dropRest: "discard"`: destroying it would reset the answer too, so it is left flowing and what
+ * else arrives is dropped.
  */
-export function readRequestBody(req: http.IncomingMessage | http2.Http2ServerRequest, maxBytes: number): Promise<Buffer> {
+export function readRequestBody(
+  req: Readable,
+  headers: http.IncomingHttpHeaders | http2.IncomingHttpHeaders,
+  maxBytes: number,
+  dropRest: "destroy" | "discard" = "destroy",
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"]);
+    const declared = Number(headers["content-length"]);
     if (Number.isFinite(declared) && declared > maxBytes) return reject(new RequestBodyError("too_large"));
     // Destroyed without an error (the caller went away): 'end' never comes.
     if (req.destroyed) return reject(new RequestBodyError("caller_left"));
@@ -44,9 +55,8 @@ export function readRequestBody(req: http.IncomingMessage | http2.Http2ServerReq
     const onData = (piece: Buffer): void => {
       received += piece.length;
       if (received > maxBytes) {
-        // The rest is not worth reading: drop the request, as leaving a for-await loop early would.
         onError(new RequestBodyError("too_large"));
-        req.destroy();
+        if (dropRest === "destroy") req.destroy();
         return;
       }
       pieces.push(piece);

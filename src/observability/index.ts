@@ -6,5 +6,6 @@ export {
   requestTelemetry,
   Telemetry,
   type ObservedResponse,
+  type ObservedStream,
   type TelemetryOptions,
 } from "./telemetry.js";

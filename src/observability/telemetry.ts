@@ -1,4 +1,5 @@
 import { createContextKey, createContextValues, type ContextValues } from "@connectrpc/connect";
+import type * as http2 from "node:http2";
 import type { Logger } from "pino";
 import type { GatewayMetrics } from "../metrics/index.js";
 import type { Tracing } from "../tracing/index.js";
@@ -22,6 +23,14 @@ export interface ObservedResponse {
   stampHeader(name: string, value: string): unknown;
   once(event: "close", listener: () => void): unknown;
   readonly statusCode: number;
+}
+
+/** A call answered on an HTTP/2 stream, observed: what its handler needs of the telemetry. */
+export interface ObservedStream {
+  /** The call's context values, holding its RequestTelemetry. */
+  readonly values: ContextValues;
+  /** Headers every response of the call carries: the request id. */
+  readonly responseHeaders: http2.OutgoingHttpHeaders;
 }
 
 /** Where RPC handlers find their request's telemetry (HandlerContext.values). */
@@ -64,9 +73,23 @@ export class Telemetry {
   /** For the RPC handler's `contextValues`, called only for requests it routes to a method. */
   contextValues(req: ArrivedRequest): ContextValues {
     const telemetry = byRequest.get(req);
-    const contentType = req.headers["content-type"];
-    telemetry?.rpc(rpcProtocol(contentType));
+    telemetry?.rpc(rpcProtocol(req.headers["content-type"]));
     return createContextValues().set(REQUEST_TELEMETRY, telemetry);
+  }
+
+  /**
+   * `observe` for a call the binary RPC path answers on the HTTP/2 stream itself, without Node's
+   * request and response objects; called as the call starts.
+   */
+  observeStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): ObservedStream {
+    const telemetry = new RequestTelemetry(this.#sinks, { method: headers[":method"], url: headers[":path"], headers });
+    telemetry.rpc(rpcProtocol(headers["content-type"]));
+    // A stream that closes before its head was sent reads 200, as the compatibility response's status does.
+    stream.once("close", () => telemetry.responseClosed(Number(stream.sentHeaders?.[":status"] ?? 200)));
+    return {
+      values: createContextValues().set(REQUEST_TELEMETRY, telemetry),
+      responseHeaders: { [REQUEST_ID_HEADER]: telemetry.id },
+    };
   }
 
   /** Tells an RPC's telemetry the error its caller received (the Connect error, after conversion). */

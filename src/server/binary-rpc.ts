@@ -17,7 +17,7 @@ import { CallAbort, type CancelSignal } from "../cancel/index.js";
 import { readRequestBody, RequestBodyError } from "../http-body/index.js";
 import { binaryDecoder, binaryEncoder, type BinaryDecoder, type BinaryEncoder } from "../protobuf-binary/index.js";
 import { PlainHeaders } from "./plain-headers.js";
-import { abortWhenClientLeaves, callerLeft, endedByClient, ignore, nodeHeaders, write } from "./rpc-node-io.js";
+import { abortWhenStreamCloses, callerLeft, endedByClient, ignore, nodeHeaders, write } from "./rpc-node-io.js";
 
 /** Which protocols the binary path answers; the others' requests go to Connect's handlers. */
 export interface BinaryRpcProtocols {
@@ -33,12 +33,30 @@ export interface BinaryRpcOptions {
   /** When it fires, every call still running is aborted with its reason. */
   readonly shutdownSignal?: AbortSignal | undefined;
   /**
-   * A call's context values; `signal` is the call's own CallAbort, behind HandlerContext.signal,
-   * which the gateway hands to the chat service so that no AbortSignal need be made.
+   * Called as each call starts, before its request is read. `signal` is the call's own CallAbort,
+   * behind HandlerContext.signal, which the gateway hands to the chat service so that no
+   * AbortSignal need be made.
    */
-  readonly contextValues: (req: http2.Http2ServerRequest, signal: CancelSignal) => ContextValues;
+  readonly startCall: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, signal: CancelSignal) => StartedCall;
   /** Told of a call whose response could not be written for a reason other than its client leaving. */
   readonly onUnexpectedError: (error: unknown) => void;
+}
+
+/** What the binary path is told of a call as it starts. */
+export interface StartedCall {
+  readonly values: ContextValues;
+  /**
+   * Headers every response of the call carries, whatever its implementation sets (the request id):
+   * what StampedResponse.stampHeader adds to the responses Connect's handlers write.
+   */
+  readonly responseHeaders: http2.OutgoingHttpHeaders;
+}
+
+/** A call the binary path takes, as its request's headers describe it. */
+export interface BinaryRoute {
+  readonly method: BinaryMethod;
+  readonly protocol: Protocol;
+  readonly timeoutMs: number | undefined;
 }
 
 /** A method implementation as a service implementation holds it: unary or server-streaming. */
@@ -62,7 +80,8 @@ const FLAG_END_STREAM = 0b10;
 
 /**
  * Unary and server-streaming calls in the binary format over HTTP/2, without compression, answered
- * without Connect's generic handler pipeline: gRPC, and Connect's unary and streaming protocols.
+ * without Connect's generic handler pipeline, and on Node's HTTP/2 core API (the stream and its
+ * headers) rather than its compatibility layer: gRPC, and Connect's unary and streaming protocols.
  * These are what typed clients send, and Connect's pipeline (async generators stacked per call, a
  * linked AbortController aborted at every call's end, a Headers copy per stage) costs more than the
  * call's own work. The same service implementations and interceptors answer, with the same
@@ -104,23 +123,28 @@ export class BinaryRpc {
     });
   }
 
-  /** Answers the request and returns true, or returns false, leaving it to Connect's handlers. */
-  serve(path: string, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): boolean {
-    const entry = this.#methods.get(path);
-    if (entry === undefined || req.method !== "POST") return false;
-    const protocol = binaryProtocol(req.headers, entry.method.methodKind === "unary");
-    if (protocol === undefined || !this.#options.protocols[protocol]) return false;
-    const rawTimeout = req.headers[protocol === "grpc" ? "grpc-timeout" : "connect-timeout-ms"];
+  /** The call this path answers for a request with these headers; undefined leaves it to Connect's handlers. */
+  route(headers: http2.IncomingHttpHeaders): BinaryRoute | undefined {
+    if (headers[":method"] !== "POST") return undefined;
+    const method = this.#methods.get(pathOf(headers[":path"] ?? ""));
+    if (method === undefined) return undefined;
+    const protocol = binaryProtocol(headers, method.method.methodKind === "unary");
+    if (protocol === undefined || !this.#options.protocols[protocol]) return undefined;
+    const rawTimeout = headers[protocol === "grpc" ? "grpc-timeout" : "connect-timeout-ms"];
     // Connect's handlers answer a malformed timeout with the error each protocol expects.
-    if (Array.isArray(rawTimeout)) return false;
+    if (Array.isArray(rawTimeout)) return undefined;
     const timeout = protocol === "grpc"
       ? parseGrpcTimeout(rawTimeout ?? null, Number.MAX_SAFE_INTEGER)
       : parseConnectTimeout(rawTimeout ?? null, Number.MAX_SAFE_INTEGER);
-    if (timeout.error !== undefined) return false;
-    new BinaryCall(this.#options, this.#running, entry, protocol, timeout.timeoutMs, req, res).run().catch((error: unknown) => {
+    if (timeout.error !== undefined) return undefined;
+    return { method, protocol, timeoutMs: timeout.timeoutMs };
+  }
+
+  /** Answers a stream whose headers `route` took. */
+  serve(route: BinaryRoute, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    new BinaryCall(this.#options, this.#running, route, stream, headers).run().catch((error: unknown) => {
       if (!endedByClient(error)) this.#options.onUnexpectedError(error);
     });
-    return true;
   }
 }
 
@@ -140,13 +164,15 @@ class CallContext implements HandlerContext {
   readonly responseTrailer: Headers;
   readonly values: ContextValues;
   readonly timeoutMs: () => number | undefined;
-  readonly #req: http2.Http2ServerRequest;
+  readonly #stream: http2.ServerHttp2Stream;
+  readonly #headers: http2.IncomingHttpHeaders;
   readonly #abort: CallAbort;
 
   constructor(
     readonly method: DescMethod,
     readonly protocolName: Protocol,
-    req: http2.Http2ServerRequest,
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
     abort: CallAbort,
     deadlineAtMs: number | undefined,
     fields: Pick<HandlerContext, "requestHeader" | "responseHeader" | "responseTrailer" | "values">,
@@ -157,14 +183,16 @@ class CallContext implements HandlerContext {
     this.responseTrailer = fields.responseTrailer;
     this.values = fields.values;
     this.timeoutMs = () => (deadlineAtMs === undefined ? undefined : deadlineAtMs - Date.now());
-    this.#req = req;
+    this.#stream = stream;
+    this.#headers = headers;
     this.#abort = abort;
   }
 
-  /** Made only if something reads it, as the signal is. */
+  /** Made only if something reads it, as the signal is. Node's compatibility request falls back to Host too. */
   get url(): string {
-    const req = this.#req;
-    return `${req.stream.session?.encrypted === true ? "https" : "http"}://${req.authority ?? "localhost"}${req.url}`;
+    const headers = this.#headers;
+    const scheme = this.#stream.session?.encrypted === true ? "https" : "http";
+    return `${scheme}://${headers[":authority"] ?? headers.host ?? "localhost"}${headers[":path"] ?? ""}`;
   }
 
   /** Made only if something reads it: the chat service listens to the CallAbort (CALL_SIGNAL). */
@@ -245,40 +273,44 @@ class BinaryCall {
   readonly #input: BinaryDecoder<unknown>;
   readonly #output: BinaryEncoder<unknown>;
   readonly #protocol: Protocol;
-  readonly #req: http2.Http2ServerRequest;
-  readonly #res: http2.Http2ServerResponse;
+  readonly #stream: http2.ServerHttp2Stream;
+  readonly #headers: http2.IncomingHttpHeaders;
+  /** StartedCall.responseHeaders. */
+  readonly #stamped: http2.OutgoingHttpHeaders;
   readonly #abort = new CallAbort();
   readonly #context: CallContext;
   #deadline: NodeJS.Timeout | undefined;
+  #responseEnded = false;
 
   constructor(
     options: BinaryRpcOptions,
     running: Set<CallAbort>,
-    entry: BinaryMethod,
-    protocol: Protocol,
-    timeoutMs: number | undefined,
-    req: http2.Http2ServerRequest,
-    res: http2.Http2ServerResponse,
+    route: BinaryRoute,
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
   ) {
+    const { method, protocol, timeoutMs } = route;
     this.#options = options;
     this.#running = running;
-    this.#method = entry.method;
-    this.#impl = entry.impl;
-    this.#input = entry.input;
-    this.#output = entry.output;
+    this.#method = method.method;
+    this.#impl = method.impl;
+    this.#input = method.input;
+    this.#output = method.output;
     this.#protocol = protocol;
-    this.#req = req;
-    this.#res = res;
-    const unary = entry.method.methodKind === "unary";
+    this.#stream = stream;
+    this.#headers = headers;
+    const unary = method.method.methodKind === "unary";
     const deadlineAtMs = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const abort = this.#abort;
-    this.#context = new CallContext(entry.method, protocol, req, abort, deadlineAtMs, {
-      requestHeader: PlainHeaders.fromRequest(req.headers),
+    const started = options.startCall(stream, headers, abort);
+    this.#stamped = started.responseHeaders;
+    this.#context = new CallContext(method.method, protocol, stream, headers, abort, deadlineAtMs, {
+      requestHeader: PlainHeaders.fromRequest(headers),
       responseHeader: new PlainHeaders([
         ["content-type", protocol === "grpc" ? CONTENT_TYPE_GRPC : unary ? CONTENT_TYPE_CONNECT_UNARY : CONTENT_TYPE_CONNECT_STREAM],
       ]),
       responseTrailer: protocol === "grpc" ? new PlainHeaders([["grpc-status", "0"]]) : new PlainHeaders(),
-      values: options.contextValues(req, abort),
+      values: started.values,
     });
     running.add(abort);
     if (options.shutdownSignal?.aborted === true) abort.abort(options.shutdownSignal.reason);
@@ -287,7 +319,7 @@ class BinaryCall {
       if (timeoutMs <= 0) expire();
       else this.#deadline = setTimeout(expire, timeoutMs);
     }
-    abortWhenClientLeaves(req, res, abort);
+    abortWhenStreamCloses(stream, () => this.#responseEnded, abort);
   }
 
   async run(): Promise<void> {
@@ -315,8 +347,8 @@ class BinaryCall {
       return this.#fail(asConnectError(error), header, trailer);
     }
     if (this.#protocol === "grpc") {
-      this.#writeHead(200, header);
-      this.#res.write(this.#enveloped(message));
+      if (!this.#respond(200, nodeHeaders(header))) return;
+      this.#stream.write(this.#enveloped(message));
       this.#endGrpc(trailer, undefined);
       return;
     }
@@ -324,8 +356,7 @@ class BinaryCall {
     const headers = nodeHeaders(header);
     addMuxedTrailers(headers, trailer);
     headers["content-length"] = bytes.byteLength;
-    this.#res.writeHead(200, headers);
-    this.#res.end(bytes);
+    if (this.#respond(200, headers)) this.#end(bytes);
   }
 
   async #runServerStream(): Promise<void> {
@@ -337,12 +368,12 @@ class BinaryCall {
       return this.#endStream(this.#context.responseHeader, this.#context.responseTrailer, asConnectError(error));
     }
     const messages = response.message[Symbol.asyncIterator]();
-    const res = this.#res;
+    const stream = this.#stream;
     let ended: ConnectError | undefined;
     try {
       for (let next = await messages.next(); next.done !== true; next = await messages.next()) {
-        if (!res.headersSent) this.#writeHead(200, response.header);
-        const drained = write(res, this.#enveloped(normalize(this.#method.output, next.value)));
+        if (!stream.headersSent) this.#respond(200, nodeHeaders(response.header));
+        const drained = write(stream, this.#enveloped(normalize(this.#method.output, next.value)));
         if (drained !== undefined) {
           try {
             await drained;
@@ -398,7 +429,7 @@ class BinaryCall {
     const unary = this.#protocol === "connect" && this.#method.methodKind === "unary";
     let body: Buffer;
     try {
-      body = await readRequestBody(this.#req, unary ? readMaxBytes : readMaxBytes + ENVELOPE_HEADER_BYTES);
+      body = await readRequestBody(this.#stream, this.#headers, unary ? readMaxBytes : readMaxBytes + ENVELOPE_HEADER_BYTES, "discard");
     } catch (error) {
       if (error instanceof RequestBodyError && error.failure === "too_large") {
         throw new ConnectError(`message size is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
@@ -424,15 +455,26 @@ class BinaryCall {
     return bytes;
   }
 
-  #writeHead(status: number, header: Headers): void {
-    this.#res.writeHead(status, nodeHeaders(header));
+  /**
+   * Sends the response's head, with the call's stamped headers where the implementation set none
+   * of the same name. Returns false, sending nothing, once the client has gone: Node's
+   * compatibility response ignores a head written then, where the stream would throw. gRPC's
+   * responses end with trailers, so Node is told to wait for them.
+   */
+  #respond(status: number, headers: http2.OutgoingHttpHeaders): boolean {
+    const stream = this.#stream;
+    if (stream.destroyed || stream.closed) return false;
+    const stamped = this.#stamped;
+    for (const name in stamped) headers[name] ??= stamped[name];
+    headers[":status"] = status;
+    stream.respond(headers, { waitForTrailers: this.#protocol === "grpc" });
+    return true;
   }
 
   /** A unary call's error: Connect's JSON error body with its HTTP status, or gRPC's trailers. */
   #fail(error: ConnectError, header: Headers, trailer: Headers): void {
     if (this.#protocol === "grpc") {
-      this.#writeHead(200, header);
-      this.#endGrpc(trailer, error);
+      if (this.#respond(200, nodeHeaders(header))) this.#endGrpc(trailer, error);
       return;
     }
     header.set("content-type", "application/json");
@@ -441,28 +483,40 @@ class BinaryCall {
     const headers = nodeHeaders(header);
     addMuxedTrailers(headers, trailer);
     headers["content-length"] = body.byteLength;
-    this.#res.writeHead(codeToHttpStatus(error.code), headers);
-    this.#res.end(body);
+    if (this.#respond(codeToHttpStatus(error.code), headers)) this.#end(body);
   }
 
   /** A stream's end: Connect's end-of-stream message, or gRPC's trailers; with the error, if any. */
   #endStream(header: Headers, trailer: Headers, error: ConnectError | undefined): void {
-    const res = this.#res;
-    if (res.destroyed) return;
-    if (!res.headersSent) this.#writeHead(200, header);
+    const stream = this.#stream;
+    if (stream.destroyed) return;
+    if (!stream.headersSent && !this.#respond(200, nodeHeaders(header))) return;
     if (this.#protocol === "grpc") {
       this.#endGrpc(trailer, error);
       return;
     }
     const json = JSON.stringify(endStreamToJson(trailer, error, {}));
-    res.end(endStreamEnvelope(json));
+    this.#end(endStreamEnvelope(json));
   }
 
+  /** Ends a gRPC response whose head is sent: Node asks for the trailers once the last data is out. */
   #endGrpc(trailer: Headers, error: ConnectError | undefined): void {
     if (error !== undefined) setTrailerStatus(trailer, error);
-    this.#res.addTrailers(nodeHeaders(trailer));
-    this.#res.end();
+    const trailers = nodeHeaders(trailer);
+    const stream = this.#stream;
+    stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+    this.#end();
   }
+
+  #end(chunk?: Uint8Array): void {
+    this.#responseEnded = true;
+    this.#stream.end(chunk);
+  }
+}
+
+function pathOf(url: string): string {
+  const queryAt = url.indexOf("?");
+  return queryAt === -1 ? url : url.slice(0, queryAt);
 }
 
 /** What Connect answers for anything thrown that is not a ConnectError. */

@@ -125,7 +125,7 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
   const shutdown = new AbortController();
   // Every request in flight listens for it: that is one listener per request, not a leak.
   setMaxListeners(Infinity, shutdown.signal);
-  const handler = rpcRequestHandler({
+  const rpc = rpcRequestHandler({
     routes: (router) => {
       router.service(ChatService, createChatService(chat, keys));
       router.service(AdminService, createAdminService(keys, pool, { store, flush: () => ledger.flush() }));
@@ -141,16 +141,18 @@ export async function buildGateway(config: GatewayConfig, options: GatewayOption
       metrics: metrics === undefined || observability.metrics === "off" ? undefined : metricsEndpoint(metrics, observability.metrics, keys),
       shutdownSignal: shutdown.signal,
     }),
-    contextValues: (req, signal) => {
-      const values = telemetry.contextValues(req);
-      return signal === undefined ? values : values.set(CALL_SIGNAL, signal);
+    contextValues: (req) => telemetry.contextValues(req),
+    startCall: (stream, headers, signal) => {
+      const observed = telemetry.observeStream(stream, headers);
+      observed.values.set(CALL_SIGNAL, signal);
+      return observed;
     },
     onUnexpectedError,
     interceptors: [gatewayErrorInterceptor({ onUnexpectedError, onCallFailed: telemetry.rpcFailed })],
     readMaxBytes: config.maxRequestBytes,
     shutdownSignal: shutdown.signal,
   });
-  const server: OnePortServer = new OnePortServer(telemetry.observe(handler), { tls: config.tls });
+  const server: OnePortServer = new OnePortServer(telemetry.observe(rpc.request), { tls: config.tls }, rpc.stream);
 
   return {
     generatedAdminKey: generatedSecret,

@@ -17,6 +17,13 @@ import { StampedHttp2Response, StampedResponse } from "./stamped-response.js";
  */
 export type RequestHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: StampedResponse | StampedHttp2Response) => void;
 
+/**
+ * Answers an HTTP/2 stream through Node's core API and returns true, or returns false to leave it
+ * to the request handler. It sees each stream before Node's compatibility layer makes a request and
+ * a response of it, which costs a call several microseconds.
+ */
+export type StreamHandler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean;
+
 /** How long `close()` waits for in-flight requests when the caller does not say. */
 export const DEFAULT_CLOSE_GRACE_MS = 30_000;
 
@@ -56,11 +63,13 @@ type SocketPhase = "identifying" | "handed-over";
  * bytes (see `sniffCleartextProtocol`) and handed to an `http.Server` or an `http2.Http2Server`; TLS
  * connections are handed to an `http2.Http2SecureServer` with `allowHTTP1`, which picks by ALPN.
  * None of those inner servers listens; they receive sockets through their documented 'connection'
- * event.
+ * event. HTTP/2 streams are offered to the stream handler, if there is one, before they become
+ * requests.
  */
 export class OnePortServer {
   private readonly options: ResolvedOnePortServerOptions;
   private readonly handler: RequestHandler;
+  private readonly streamHandler: StreamHandler | undefined;
   private readonly listener: net.Server;
   /** Cleartext only. */
   private readonly http1Server: http.Server<typeof http.IncomingMessage, typeof StampedResponse> | undefined;
@@ -74,9 +83,10 @@ export class OnePortServer {
   /** Called whenever a connection is forgotten; finishes `close()` once the last one is. */
   private onConnectionGone: () => void = () => {};
 
-  constructor(handler: RequestHandler, options?: OnePortServerOptions) {
+  constructor(handler: RequestHandler, options?: OnePortServerOptions, streamHandler?: StreamHandler) {
     this.options = resolveOnePortServerOptions(options);
     this.handler = handler;
+    this.streamHandler = streamHandler;
     const o = this.options;
 
     // Node's own HTTP/1 options, shared by the cleartext server and the TLS server's HTTP/1 side.
@@ -104,6 +114,7 @@ export class OnePortServer {
       this.http1Server = http.createServer({ ...http1Options, ServerResponse: StampedResponse }, this.onRequest);
       this.h2cServer = http2.createServer(http2Options, this.onRequest);
       this.h2cServer.on("session", this.onSession);
+      this.offerStreamsFirst(this.h2cServer);
       startConnectionChecks(this.http1Server);
     } else {
       this.tlsServer = http2.createSecureServer(
@@ -122,6 +133,7 @@ export class OnePortServer {
       // this an idle HTTP/1.1-over-TLS connection would stay open until the client leaves.
       Object.assign(this.tlsServer, http1Options);
       this.tlsServer.on("session", this.onSession);
+      this.offerStreamsFirst(this.tlsServer);
       this.tlsServer.on("secureConnection", (socket: tls.TLSSocket) => {
         // h2 sessions arrive through 'session'; everything else ALPN settled on is HTTP/1.
         if (socket.alpnProtocol !== "h2") this.addHttp1Connection(socket);
@@ -320,6 +332,35 @@ export class OnePortServer {
     });
     if (this.lifecycle.kind === "closing") this.retire(connection);
   };
+
+  /**
+   * Puts the stream handler in front of Node's compatibility layer, which is the HTTP/2 server's one
+   * 'stream' listener (Node adds it with the 'request' listener): the streams it declines go on to
+   * become requests.
+   */
+  private offerStreamsFirst(server: H2cServer | TlsServer): void {
+    if (this.streamHandler === undefined) return;
+    const compatibility = server.listeners("stream");
+    if (compatibility.length !== 1) {
+      throw new Error(`OnePortServer expects Node's HTTP/2 compatibility layer as the one 'stream' listener; found ${compatibility.length}`);
+    }
+    const toRequest = compatibility[0] as (...args: unknown[]) => void;
+    server.removeAllListeners("stream");
+    server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
+      if (!this.onStream(stream, headers)) toRequest.call(server, stream, headers, flags, rawHeaders);
+    });
+  }
+
+  /** Offers a stream to the stream handler, and counts it as a request in flight if it takes it. */
+  private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
+    if (this.streamHandler?.(stream, headers) !== true) return false;
+    const connection = this.connections.get(stream.session as http2.ServerHttp2Session);
+    if (connection !== undefined) {
+      connection.inFlight++;
+      stream.once("close", connection.onResponseClose);
+    }
+    return true;
+  }
 
   /** Every request of every protocol passes here: keep it to a lookup, a counter and one listener. */
   private readonly onRequest = (req: http.IncomingMessage | http2.Http2ServerRequest, res: StampedResponse | StampedHttp2Response): void => {

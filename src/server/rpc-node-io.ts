@@ -8,6 +8,9 @@ import { PlainHeaders } from "./plain-headers.js";
 
 export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
+/** Where a response's body goes: a response, or (on the binary path) the HTTP/2 stream itself. */
+type ResponseBody = NodeResponse | http2.ServerHttp2Stream;
+
 const { constants } = http2;
 
 /** The HTTP/2 reset codes that end a call with an error, as connect-node maps them; the others end it with a plain abort. */
@@ -45,14 +48,33 @@ export function abortWhenClientLeaves(
 ): void {
   req.once("close", () => {
     if (res.writableEnded) return;
-    const error = resetError(req.stream.rstCode);
-    if (error === undefined) controller.abort();
-    else controller.abort(error);
+    abortForReset(req.stream.rstCode, controller);
   });
 }
 
+/**
+ * abortWhenClientLeaves for a call answered on the stream itself. `responseEnded` says whether the
+ * call ended its response: a stream's own writableEnded is set by a reset too.
+ */
+export function abortWhenStreamCloses(
+  stream: http2.ServerHttp2Stream,
+  responseEnded: () => boolean,
+  controller: { abort(reason?: unknown): void },
+): void {
+  stream.once("close", () => {
+    if (responseEnded()) return;
+    abortForReset(stream.rstCode, controller);
+  });
+}
+
+function abortForReset(rstCode: number, controller: { abort(reason?: unknown): void }): void {
+  const error = resetError(rstCode);
+  if (error === undefined) controller.abort();
+  else controller.abort(error);
+}
+
 /** Undefined when the response took the chunk at once; else settles once it drains or fails. */
-export function write(res: NodeResponse, chunk: Uint8Array): Promise<void> | undefined {
+export function write(res: ResponseBody, chunk: Uint8Array): Promise<void> | undefined {
   const errored = "errored" in res ? res.errored : null;
   if (errored !== null) return Promise.reject(errored);
   let failed: ((error: Error) => void) | undefined;

@@ -3,9 +3,8 @@ import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } f
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
-import type { CancelSignal } from "../cancel/index.js";
-import { BinaryRpc, type BinaryRpcProtocols } from "./binary-rpc.js";
-import type { RequestHandler } from "./one-port-server.js";
+import { BinaryRpc, type BinaryRpcOptions, type BinaryRpcProtocols } from "./binary-rpc.js";
+import type { RequestHandler, StreamHandler } from "./one-port-server.js";
 import { PlainHeaders } from "./plain-headers.js";
 import { abortWhenClientLeaves, callerLeft, endedByClient, ignore, nodeHeaders, write, type NodeResponse } from "./rpc-node-io.js";
 
@@ -13,20 +12,26 @@ export interface RpcRequestHandlerOptions extends ConnectRouterOptions {
   readonly routes: (router: ConnectRouter) => void;
   /** Serves every request whose path is not an RPC method's. */
   readonly fallback: RequestHandler;
-  /**
-   * A call's context values. `signal`, when given, is the call's own CallAbort, which the binary
-   * path hands over so that nobody needs HandlerContext.signal; connect-es's handlers give none.
-   */
-  readonly contextValues: (req: http.IncomingMessage | http2.Http2ServerRequest, signal?: CancelSignal) => ContextValues;
+  /** A call's context values, on Connect's handlers. */
+  readonly contextValues: (req: http.IncomingMessage | http2.Http2ServerRequest) => ContextValues;
+  /** Called as each call on the binary path starts, with the call's own signal. */
+  readonly startCall: BinaryRpcOptions["startCall"];
   /** Told of a call whose response could not be written for a reason other than its client leaving. */
   readonly onUnexpectedError: (error: unknown) => void;
+}
+
+/** The RPC door: a request handler, and a stream handler for the calls the binary path answers. */
+export interface RpcHandlers {
+  readonly request: RequestHandler;
+  readonly stream: StreamHandler;
 }
 
 /**
  * connectNodeAdapter, made cheaper per call where it can be without changing what callers see.
  *
  * Binary unary and server-streaming calls over HTTP/2 are answered by the binary path (BinaryRpc)
- * when the router options are ones it honours; every other request goes through Connect's handlers.
+ * on the HTTP/2 stream itself, when the router options are ones it honours; every other request
+ * goes through Connect's handlers.
  *
  * HTTP/2 requests: the request itself is the body stream (no async generator re-yielding its
  * chunks), and the request's signal is left alone once the response has ended. connect-node aborts
@@ -38,8 +43,8 @@ export interface RpcRequestHandlerOptions extends ConnectRouterOptions {
  * a promise and four listener changes on each (on a stream, every message), and the writer does not
  * leave a promise waiting for an 'end' event that responses never emit.
  */
-export function rpcRequestHandler(options: RpcRequestHandlerOptions): RequestHandler {
-  const { routes, fallback, contextValues, onUnexpectedError, ...routerOptions } = options;
+export function rpcRequestHandler(options: RpcRequestHandlerOptions): RpcHandlers {
+  const { routes, fallback, contextValues, startCall, onUnexpectedError, ...routerOptions } = options;
   const router = createConnectRouter({
     ...routerOptions,
     acceptCompression: routerOptions.acceptCompression ?? [compressionGzip, compressionBrotli],
@@ -49,17 +54,22 @@ export function rpcRequestHandler(options: RpcRequestHandlerOptions): RequestHan
     interceptors: routerOptions.interceptors ?? [],
     readMaxBytes: routerOptions.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
     shutdownSignal: routerOptions.shutdownSignal,
-    contextValues,
+    startCall,
     onUnexpectedError,
   });
   routes(servedByBoth(router, binary));
   const handlers = new Map<string, UniversalHandler>();
   for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
-  return (req, res) => {
+  const onStream: StreamHandler = (stream, headers) => {
+    const route = binary.route(headers);
+    if (route === undefined) return false;
+    binary.serve(route, stream, headers);
+    return true;
+  };
+  const onRequest: RequestHandler = (req, res) => {
     const url = req.url ?? "";
     const query = url.indexOf("?");
     const path = query === -1 ? url : url.slice(0, query);
-    if (isHttp2Request(req) && binary.serve(path, req, res as http2.Http2ServerResponse)) return;
     const handler = handlers.get(path);
     if (handler === undefined) {
       fallback(req, res);
@@ -83,6 +93,7 @@ export function rpcRequestHandler(options: RpcRequestHandlerOptions): RequestHan
         if (!endedByClient(reason)) onUnexpectedError(reason);
       });
   };
+  return { request: onRequest, stream: onStream };
 }
 
 /** Connect's own default, which its handlers apply when none is given. */

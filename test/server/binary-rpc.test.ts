@@ -99,7 +99,25 @@ interface Served {
 }
 
 async function serve(handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void): Promise<Served> {
-  const server = http2.createServer(handler);
+  return listen(http2.createServer(handler));
+}
+
+/** The binary path on the core API, as the gateway serves it: 599 for whatever it leaves to Connect's handlers. */
+async function serveStreams(rpc: BinaryRpc): Promise<Served> {
+  const server = http2.createServer();
+  server.on("stream", (stream, headers) => {
+    const route = rpc.route(headers);
+    if (route !== undefined) {
+      rpc.serve(route, stream, headers);
+      return;
+    }
+    stream.respond({ ":status": NOT_SERVED });
+    stream.end();
+  });
+  return listen(server);
+}
+
+async function listen(server: http2.Http2Server): Promise<Served> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -113,22 +131,17 @@ let binaryWithoutGrpc: Served;
 let reference: Served;
 const unexpected: unknown[] = [];
 
-/** The binary path alone: 599 for whatever it leaves to Connect's handlers. */
+/** The binary path alone. */
 async function serveBinary(protocols: BinaryRpcProtocols): Promise<Served> {
   const rpc = new BinaryRpc({
     protocols,
     interceptors: [addHeader, respread],
     readMaxBytes: READ_MAX_BYTES,
-    contextValues: () => createContextValues(),
+    startCall: () => ({ values: createContextValues(), responseHeaders: {} }),
     onUnexpectedError: (error) => unexpected.push(error),
   });
   rpc.addService(ChatService, chatStub);
-  return serve((req, res) => {
-    if (!rpc.serve(req.url, req, res)) {
-      res.writeHead(NOT_SERVED);
-      res.end();
-    }
-  });
+  return serveStreams(rpc);
 }
 
 beforeAll(async () => {
@@ -268,9 +281,9 @@ describe("a call's own signal", () => {
       protocols: { connect: true, grpc: true },
       interceptors: [],
       readMaxBytes: READ_MAX_BYTES,
-      contextValues: (_req, signal) => {
+      startCall: (_stream, _headers, signal) => {
         seen.abort = signal;
-        return createContextValues();
+        return { values: createContextValues(), responseHeaders: {} };
       },
       onUnexpectedError: (error) => unexpected.push(error),
     });
@@ -281,7 +294,7 @@ describe("a call's own signal", () => {
       },
     };
     rpc.addService(ChatService, impl);
-    const served = await serve((req, res) => void rpc.serve(req.url, req, res));
+    const served = await serveStreams(rpc);
     try {
       const answer = await call(served.url, UNARY, connectUnary, unaryRequest("ok"));
       expect(answer.status).toBe(200);

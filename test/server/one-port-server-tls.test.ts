@@ -114,6 +114,28 @@ describe.skipIf(!hasOpenssl)("OnePortServer with TLS", () => {
     expect(body).toBe("2.0 GET /secure");
   });
 
+  it("offers h2 streams to the stream handler first, and leaves HTTP/1.1 to the request handler", async () => {
+    const { port } = await startServer(undefined, { tls: { cert, key } }, (stream, headers) => {
+      if (headers[":path"] !== "/taken") return false;
+      stream.respond({ ":status": 200 });
+      stream.end("stream");
+      return true;
+    });
+    const session = track(http2.connect(`https://127.0.0.1:${port}`, { ca: cert }));
+    session.on("error", () => {});
+    const get = (path: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const stream = session.request({ ":path": path });
+        let text = "";
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk: string) => (text += chunk));
+        stream.on("end", () => resolve(text));
+        stream.on("error", reject);
+      });
+    expect([await get("/taken"), await get("/left")]).toEqual(["stream", "2.0 GET /left"]);
+    expect((await httpsGet(port, "/taken")).body).toBe("1.1 GET /taken");
+  });
+
   it("negotiates http/1.1 by ALPN and serves HTTP/1.1 on the same port", async () => {
     const { port } = await startServer(undefined, { tls: { cert, key } });
     const socket = await tlsConnect(port, ["http/1.1"]);

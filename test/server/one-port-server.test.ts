@@ -3,7 +3,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { OnePortServer, type RequestHandler } from "../../src/server/one-port-server.js";
+import { OnePortServer, type RequestHandler, type StreamHandler } from "../../src/server/one-port-server.js";
 import { HTTP2_PREFACE } from "../../src/server/http2-preface.js";
 import {
   collect,
@@ -128,6 +128,28 @@ describe("OnePortServer, cleartext", () => {
     for (const finish of finishers) finish();
     await replies;
     await waitFor("all responses to close", () => server.inFlightRequests === 0);
+  });
+
+  it("offers h2c streams to the stream handler first: it answers those it takes, the request handler the rest", async () => {
+    const finishers: Array<() => void> = [];
+    const streamHandler: StreamHandler = (stream, headers) => {
+      if (headers[":path"] !== "/taken") return false;
+      finishers.push(() => {
+        stream.respond({ ":status": 200 });
+        stream.end(`stream ${headers[":method"]} ${headers[":path"]}`);
+      });
+      return true;
+    };
+    const { server, port } = await startServer(undefined, undefined, streamHandler);
+    const session = connectH2c(port);
+    const taken = http2Request(session, "/taken");
+    await waitFor("the stream handler to take it", () => finishers.length === 1);
+    expect(server.inFlightRequests).toBe(1);
+    expect(await http2Request(session, "/left")).toMatchObject({ status: 200, body: "2.0 GET /left" });
+    expect((await http1Request(port, "/taken")).body).toBe("1.1 GET /taken");
+    finishers[0]?.();
+    expect(await taken).toMatchObject({ status: 200, body: "stream GET /taken" });
+    await waitFor("the taken stream to close", () => server.inFlightRequests === 0);
   });
 
   it("advertises the configured HTTP/2 stream limit in its SETTINGS", async () => {

@@ -1,7 +1,7 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { OnePortServer, type RequestHandler } from "../../src/server/one-port-server.js";
+import { OnePortServer, type RequestHandler, type StreamHandler } from "../../src/server/one-port-server.js";
 import type { OnePortServerOptions } from "../../src/server/one-port-server-options.js";
 
 /** Answers every request with "<httpVersion> <method> <url>", so a test sees which protocol carried it. */
@@ -16,8 +16,9 @@ const clients = new Set<{ destroy(): void }>();
 export async function startServer(
   handler: RequestHandler = echo,
   options?: OnePortServerOptions,
+  streamHandler?: StreamHandler,
 ): Promise<{ server: OnePortServer; port: number }> {
-  const server = new OnePortServer(handler, options);
+  const server = new OnePortServer(handler, options, streamHandler);
   running.add(server);
   const address = await server.listen(0, "127.0.0.1");
   return { server, port: address.port };

@@ -15,7 +15,7 @@ export async function readJsonBody(req: HttpRequest, maxBytes: number): Promise<
 
 async function readText(req: HttpRequest, maxBytes: number): Promise<string> {
   try {
-    return (await readRequestBody(req, maxBytes)).toString("utf8");
+    return (await readRequestBody(req, req.headers, maxBytes)).toString("utf8");
   } catch (error) {
     if (!(error instanceof RequestBodyError)) throw error;
     throw error.failure === "too_large"
