@@ -320,6 +320,11 @@ class BinaryCall {
       else this.#deadline = setTimeout(expire, timeoutMs);
     }
     abortWhenStreamCloses(stream, () => this.#responseEnded, abort);
+    // A client's reset with an error code is an 'error' on the stream; the call learns of it from
+    // 'close' and its failed writes. Unheard, the error would be thrown out of the process, and a
+    // stream can be handed over already destroyed with its error still to come (Node announces a
+    // stream a tick after its HEADERS, and the RST_STREAM may arrive in the same read).
+    stream.on("error", ignore);
   }
 
   async run(): Promise<void> {

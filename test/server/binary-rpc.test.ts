@@ -274,6 +274,81 @@ describe("a protocol the router does not serve", () => {
   });
 });
 
+describe("a caller that resets its call", () => {
+  const { NGHTTP2_PROTOCOL_ERROR, NGHTTP2_INTERNAL_ERROR, NGHTTP2_CANCEL } = http2.constants;
+  const moments = ["part-way through its request", "with its request", "while it is answered"] as const;
+
+  /** Opens a call, resets it with `code` at `moment`, and resolves once the client's stream has closed. */
+  function resetCall(url: string, path: string, headers: http2.OutgoingHttpHeaders, body: Uint8Array, code: number, moment: (typeof moments)[number]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const session = http2.connect(url);
+      session.on("error", reject);
+      const stream = session.request({ ":method": "POST", ":path": path, ...headers });
+      stream.on("error", () => {});
+      stream.on("close", () => {
+        session.close();
+        resolve();
+      });
+      stream.resume();
+      // "with its request": the reset tends to reach the server in the same read as the request.
+      if (moment === "part-way through its request") stream.write(body.subarray(0, 3), () => stream.close(code));
+      else if (moment === "with its request") stream.end(body, () => stream.close(code));
+      else stream.end(body, () => setTimeout(() => stream.close(code), 20));
+    });
+  }
+
+  it.each([
+    ["Connect unary", UNARY, connectUnary, unaryRequest("slow")],
+    ["gRPC unary", UNARY, grpc, enveloped(unaryRequest("slow"))],
+    ["Connect stream", STREAM, connectStream, enveloped(streamRequest("ok"))],
+  ] as const)("%s, with any error code and at any moment, leaves the server serving", async (_name, path, headers, body) => {
+    for (const code of [NGHTTP2_PROTOCOL_ERROR, NGHTTP2_INTERNAL_ERROR, NGHTTP2_CANCEL]) {
+      for (const moment of moments) await resetCall(binary.url, path, headers, body, code, moment);
+    }
+    // An 'error' on a stream nobody listens to would have been thrown by now, out of the server.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const answer = await call(binary.url, UNARY, connectUnary, unaryRequest("ok"));
+    expect(answer.status).toBe(200);
+    expect(unexpected).toEqual([]);
+  });
+
+  it("handed over already destroyed, its error still to be emitted, is let go without an unhandled error", async () => {
+    // What Node does with a stream whose RST_STREAM it read together with its HEADERS: the
+    // 'stream' event comes a tick later, by when the stream is destroyed and its error pending.
+    const rpc = new BinaryRpc({
+      protocols: { connect: true, grpc: true },
+      interceptors: [],
+      readMaxBytes: READ_MAX_BYTES,
+      startCall: () => ({ values: createContextValues(), responseHeaders: {} }),
+      onUnexpectedError: (error) => unexpected.push(error),
+    });
+    rpc.addService(ChatService, chatStub);
+    const server = http2.createServer();
+    const served = new Promise<void>((resolve) => {
+      server.on("stream", (stream, headers) => {
+        const route = rpc.route(headers);
+        stream.destroy(new Error("reset by the client"));
+        if (route !== undefined) rpc.serve(route, stream, headers);
+        resolve();
+      });
+    });
+    const { url, close } = await listen(server);
+    const session = http2.connect(url);
+    session.on("error", () => {});
+    try {
+      const stream = session.request({ ":method": "POST", ":path": UNARY, ...connectUnary });
+      stream.on("error", () => {});
+      stream.end(unaryRequest("ok"));
+      await served;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unexpected).toEqual([]);
+    } finally {
+      session.destroy();
+      await close();
+    }
+  });
+});
+
 describe("a call's own signal", () => {
   it("is handed to contextValues as a CallAbort, which the implementation's signal follows, and not aborted when the call succeeds", async () => {
     const seen: { abort?: CancelSignal | undefined; signal?: AbortSignal } = {};
