@@ -125,7 +125,9 @@ export class BinaryRpc {
 
   /** The call this path answers for a request with these headers; undefined leaves it to Connect's handlers. */
   route(headers: http2.IncomingHttpHeaders): BinaryRoute | undefined {
-    if (headers[":method"] !== "POST") return undefined;
+    // Node's compatibility layer answers an Expect header (100 Continue, or 417), so such a request
+    // is left to it and Connect's handlers.
+    if (headers[":method"] !== "POST" || headers.expect !== undefined) return undefined;
     const method = this.#methods.get(pathOf(headers[":path"] ?? ""));
     if (method === undefined) return undefined;
     const protocol = binaryProtocol(headers, method.method.methodKind === "unary");

@@ -257,6 +257,7 @@ describe("what the binary path leaves to Connect's handlers", () => {
     ["the unary content type on a streaming method", STREAM, connectUnary],
     ["an unknown method", "/tensorwall.v1.ChatService/Nope", connectUnary],
     ["a method the service does not implement", "/tensorwall.v1.ChatService/ListModels", connectUnary],
+    ["a request that expects 100 Continue", UNARY, { ...connectUnary, expect: "100-continue" }],
   ] as const)("%s", async (_name, path, headers) => {
     const answer = await call(binary.url, path, headers, new Uint8Array());
     expect(answer.status).toBe(NOT_SERVED);
