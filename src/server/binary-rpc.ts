@@ -17,7 +17,7 @@ import { CallAbort, type CancelSignal } from "../cancel/index.js";
 import { readRequestBody, RequestBodyError } from "../http-body/index.js";
 import { binaryDecoder, binaryEncoder, type BinaryDecoder, type BinaryEncoder } from "../protobuf-binary/index.js";
 import { PlainHeaders } from "./plain-headers.js";
-import { abortWhenStreamCloses, callerLeft, endedByClient, ignore, nodeHeaders, write } from "./rpc-node-io.js";
+import { abortWhenStreamCloses, callerLeft, endedByClient, ignore, nodeHeaders, pathOf, write } from "./rpc-node-io.js";
 
 /** Which protocols the binary path answers; the others' requests go to Connect's handlers. */
 export interface BinaryRpcProtocols {
@@ -53,7 +53,7 @@ export interface StartedCall {
 }
 
 /** A call the binary path takes, as its request's headers describe it. */
-export interface BinaryRoute {
+interface BinaryRoute {
   readonly method: BinaryMethod;
   readonly protocol: Protocol;
   readonly timeoutMs: number | undefined;
@@ -123,8 +123,18 @@ export class BinaryRpc {
     });
   }
 
-  /** The call this path answers for a request with these headers; undefined leaves it to Connect's handlers. */
-  route(headers: http2.IncomingHttpHeaders): BinaryRoute | undefined {
+  /** Answers the call on the stream and returns true, or returns false, leaving it to Connect's handlers. */
+  serve(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean {
+    const route = this.#route(headers);
+    if (route === undefined) return false;
+    new BinaryCall(this.#options, this.#running, route, stream, headers).run().catch((error: unknown) => {
+      if (!endedByClient(error)) this.#options.onUnexpectedError(error);
+    });
+    return true;
+  }
+
+  /** The call this path answers for a request with these headers, read from the headers alone. */
+  #route(headers: http2.IncomingHttpHeaders): BinaryRoute | undefined {
     // Node's compatibility layer answers an Expect header (100 Continue, or 417), so such a request
     // is left to it and Connect's handlers.
     if (headers[":method"] !== "POST" || headers.expect !== undefined) return undefined;
@@ -140,13 +150,6 @@ export class BinaryRpc {
       : parseConnectTimeout(rawTimeout ?? null, Number.MAX_SAFE_INTEGER);
     if (timeout.error !== undefined) return undefined;
     return { method, protocol, timeoutMs: timeout.timeoutMs };
-  }
-
-  /** Answers a stream whose headers `route` took. */
-  serve(route: BinaryRoute, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
-    new BinaryCall(this.#options, this.#running, route, stream, headers).run().catch((error: unknown) => {
-      if (!endedByClient(error)) this.#options.onUnexpectedError(error);
-    });
   }
 }
 
@@ -519,11 +522,6 @@ class BinaryCall {
     this.#responseEnded = true;
     this.#stream.end(chunk);
   }
-}
-
-function pathOf(url: string): string {
-  const queryAt = url.indexOf("?");
-  return queryAt === -1 ? url : url.slice(0, queryAt);
 }
 
 /** What Connect answers for anything thrown that is not a ConnectError. */

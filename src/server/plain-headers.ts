@@ -1,4 +1,4 @@
-import type * as http from "node:http";
+import * as http from "node:http";
 import type * as http2 from "node:http2";
 
 /**
@@ -140,15 +140,11 @@ function requestValue(headers: http2.IncomingHttpHeaders, key: string): string |
   return value === undefined ? null : value.map(trimHttpWhitespace).join(", ");
 }
 
-// Node's own checks of a response header (checkIsHttpToken, checkInvalidHeaderChar in lib/_http_common.js).
-const HTTP_TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
-const INVALID_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
-
-/** `value` without its surrounding whitespace, once it and `name` are found fit for a response. */
+/** `value` without its surrounding whitespace, once Node's own response checks find it and `name` fit. */
 function checkedValue(name: string, value: string): string {
-  if (!HTTP_TOKEN.test(name)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+  http.validateHeaderName(name);
   const normalized = trimHttpWhitespace(value);
-  if (INVALID_VALUE_CHAR.test(normalized)) throw new TypeError(`Invalid value for header ${JSON.stringify(name)}`);
+  http.validateHeaderValue(name, normalized);
   return normalized;
 }
 

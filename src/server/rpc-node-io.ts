@@ -46,10 +46,7 @@ export function abortWhenClientLeaves(
   res: http2.Http2ServerResponse,
   controller: { abort(reason?: unknown): void },
 ): void {
-  req.once("close", () => {
-    if (res.writableEnded) return;
-    abortForReset(req.stream.rstCode, controller);
-  });
+  abortWhenStreamCloses(req.stream, () => res.writableEnded, controller);
 }
 
 /**
@@ -63,14 +60,16 @@ export function abortWhenStreamCloses(
 ): void {
   stream.once("close", () => {
     if (responseEnded()) return;
-    abortForReset(stream.rstCode, controller);
+    const error = resetError(stream.rstCode);
+    if (error === undefined) controller.abort();
+    else controller.abort(error);
   });
 }
 
-function abortForReset(rstCode: number, controller: { abort(reason?: unknown): void }): void {
-  const error = resetError(rstCode);
-  if (error === undefined) controller.abort();
-  else controller.abort(error);
+/** A request target's path, without its query: what Connect routes by. */
+export function pathOf(url: string): string {
+  const queryAt = url.indexOf("?");
+  return queryAt === -1 ? url : url.slice(0, queryAt);
 }
 
 /** Undefined when the response took the chunk at once; else settles once it drains or fails. */

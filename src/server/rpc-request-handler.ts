@@ -6,7 +6,7 @@ import type * as http2 from "node:http2";
 import { BinaryRpc, type BinaryRpcOptions, type BinaryRpcProtocols } from "./binary-rpc.js";
 import type { RequestHandler, StreamHandler } from "./one-port-server.js";
 import { PlainHeaders } from "./plain-headers.js";
-import { abortWhenClientLeaves, callerLeft, endedByClient, ignore, nodeHeaders, write, type NodeResponse } from "./rpc-node-io.js";
+import { abortWhenClientLeaves, callerLeft, endedByClient, ignore, nodeHeaders, pathOf, write, type NodeResponse } from "./rpc-node-io.js";
 
 export interface RpcRequestHandlerOptions extends ConnectRouterOptions {
   readonly routes: (router: ConnectRouter) => void;
@@ -60,17 +60,9 @@ export function rpcRequestHandler(options: RpcRequestHandlerOptions): RpcHandler
   routes(servedByBoth(router, binary));
   const handlers = new Map<string, UniversalHandler>();
   for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
-  const onStream: StreamHandler = (stream, headers) => {
-    const route = binary.route(headers);
-    if (route === undefined) return false;
-    binary.serve(route, stream, headers);
-    return true;
-  };
+  const onStream: StreamHandler = (stream, headers) => binary.serve(stream, headers);
   const onRequest: RequestHandler = (req, res) => {
-    const url = req.url ?? "";
-    const query = url.indexOf("?");
-    const path = query === -1 ? url : url.slice(0, query);
-    const handler = handlers.get(path);
+    const handler = handlers.get(pathOf(req.url ?? ""));
     if (handler === undefined) {
       fallback(req, res);
       return;

@@ -106,11 +106,7 @@ async function serve(handler: (req: http2.Http2ServerRequest, res: http2.Http2Se
 async function serveStreams(rpc: BinaryRpc): Promise<Served> {
   const server = http2.createServer();
   server.on("stream", (stream, headers) => {
-    const route = rpc.route(headers);
-    if (route !== undefined) {
-      rpc.serve(route, stream, headers);
-      return;
-    }
+    if (rpc.serve(stream, headers)) return;
     stream.respond({ ":status": NOT_SERVED });
     stream.end();
   });
@@ -327,9 +323,8 @@ describe("a caller that resets its call", () => {
     const server = http2.createServer();
     const served = new Promise<void>((resolve) => {
       server.on("stream", (stream, headers) => {
-        const route = rpc.route(headers);
         stream.destroy(new Error("reset by the client"));
-        if (route !== undefined) rpc.serve(route, stream, headers);
+        rpc.serve(stream, headers);
         resolve();
       });
     });
