@@ -6,6 +6,7 @@
  *   npm run bench -- --quick       smoke run, 30–40 s (or BENCH_QUICK=1)
  *   npm run bench -- --profile     CPU-profiles the gateway under the REST and Connect legs instead
  *   npm run bench -- --profile --concurrency=1   ...with one request at a time instead of 64
+ *   npm run bench -- --perf        the same legs sampled by Linux perf: time on a CPU, every thread
  *   npm run bench -- --rev=HEAD    measures a commit's src/ and gen/ rather than the working tree's
  *
  * Every process is separate: the fake, the bare proxy, the gateway and each load generator run in
@@ -20,7 +21,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Http1Job } from "./children/load-http1.js";
 import type { RpcJob } from "./children/load-rpc.js";
@@ -45,6 +46,8 @@ import { BENCH_AZURE_KEY, gatewayEnv } from "./lib/gateway-env.js";
 import type { HeldGroupReport } from "./lib/held-streams.js";
 import type { LoadResult } from "./lib/leg-result.js";
 import { median } from "./lib/median.js";
+import { PERF_FREQUENCY_HZ, perfScriptLines, recordPerf, requirePerf } from "./lib/perf-record.js";
+import { perfSamples, summarizePerfSamples } from "./lib/perf-summary.js";
 import { summarizeProfile, type ProfileSummary } from "./lib/profile-summary.js";
 import { formatAreaComparison, formatProfile, formatResults } from "./lib/results-table.js";
 import { chatRequestJson } from "./lib/rpc-clients.js";
@@ -323,12 +326,20 @@ async function holdOpenStreams(plan: BenchPlan, p: Processes, via: "rest" | "con
   return leg;
 }
 
+/** How a profiled leg is sampled: V8's profiler (wall time, JavaScript threads), or Linux perf (time on a CPU, every thread). */
+type Sampler = "cpu-prof" | "perf";
+
+/** perf starts sampling this long after the load, and the load goes on this long after it stops. */
+const PERF_MARGIN_MS = 500;
+
 /**
  * `--profile`: the gateway under `node --cpu-prof`, one fresh process per profiled leg (REST and
  * Connect, unary and streaming, 64 concurrent unless told otherwise), plus the bare proxy under the REST load for
- * comparison; then where the time went, per request, in terms of our source lines.
+ * comparison; then where the time went, per request, in terms of our source lines. `--perf`: the
+ * same legs sampled by Linux perf, which counts only time on a CPU: `--cpu-prof` samples wall
+ * time, so a process preempted inside a system call is charged the wait.
  */
-async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number): Promise<string> {
+async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number, sampler: Sampler): Promise<string> {
   const profileDir = join(RESULTS_DIR, "profiles");
   mkdirSync(profileDir, { recursive: true });
   const [rpc, http1, sse] = await Promise.all([startChild(p, "load-rpc"), startChild(p, "load-http1"), startChild(p, "load-sse")]);
@@ -351,34 +362,31 @@ async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number): 
   const profiled = new Map<string, { summary: ProfileSummary; requests: number }>();
   const sections: string[] = [];
   for (const [name, load, server] of legs) {
-    // A folder per leg and Node's own file names: each thread (the ledger writer's too) writes a
-    // profile of its own, and under one --cpu-prof-name they would overwrite each other.
-    const legDir = join(profileDir, name);
-    rmSync(legDir, { recursive: true, force: true });
-    const execArgv = ["--cpu-prof", `--cpu-prof-dir=${legDir}`];
+    const legSampler =
+      sampler === "perf"
+        ? perfSampler(plan, join(profileDir, `${name}.perf.data`), p.build.sourceRoot, maps)
+        : cpuProfSampler(plan, name, profileDir, p.build.sourceRoot, maps);
     const child =
       server === "gateway"
-        ? await startGateway(p, execArgv)
+        ? await startGateway(p, legSampler.execArgv)
         : await BenchChild.start("bare-proxy", script(p.build.outDir, "bare-proxy"), {
-            execArgv,
+            execArgv: legSampler.execArgv,
             env: { BENCH_UPSTREAM_URL: url(p.fake), BENCH_UPSTREAM_KEY: BENCH_AZURE_KEY },
           });
     p.children.push(child);
     const warm = await warmUp({ load: (durationMs) => load(url(child), durationMs), cpuMicros: () => child.cpuMicros() }, warmUpLimits(plan));
-    const fromMicros = await child.clockMicros();
-    const result = await load(url(child), plan.profileMs);
-    const toMicros = await child.clockMicros();
-    await child.stop();
-    const requests = result.ok;
+    const { result, requests, summary, otherThreadsBusyMs } = await legSampler.measure(child, (durationMs) => load(url(child), durationMs));
     log(`profiled ${name}: ${result.rps.toFixed(0)} req/s under the profiler, ${warm.errors + result.errors} errors`);
-    const threads = collectThreadProfiles(legDir, profileDir, name);
-    const window = { fromMicros, toMicros };
-    const summary = summarizeProfile(threads.main, p.build.sourceRoot, maps, window);
-    const otherThreadsBusyMs = threads.others.reduce((sum, file) => sum + summarizeProfile(file, p.build.sourceRoot, maps, window).busyMs, 0);
     profiled.set(name, { summary, requests });
     writeFileSync(join(RESULTS_DIR, `profile-${name}.json`), `${JSON.stringify({ requests, otherThreadsBusyMs, ...summary }, null, 2)}\n`);
     sections.push(
-      formatProfile(`${server} under ${name} at ${concurrency} concurrent, ${result.rps.toFixed(0)} req/s while profiled`, summary, requests, otherThreadsBusyMs),
+      formatProfile(
+        `${server} under ${name} at ${concurrency} concurrent, ${result.rps.toFixed(0)} req/s while profiled`,
+        summary,
+        requests,
+        otherThreadsBusyMs,
+        legSampler.otherThreads,
+      ),
     );
   }
   await Promise.all([rpc.stop(), http1.stop(), sse.stop()]);
@@ -386,6 +394,69 @@ async function runProfiles(plan: BenchPlan, p: Processes, concurrency: number): 
   const proxyRest = profiled.get("bare-proxy-unary");
   if (gatewayRest !== undefined && proxyRest !== undefined) sections.unshift(formatAreaComparison(gatewayRest, proxyRest));
   return sections.join("\n\n");
+}
+
+/** A profiled leg's measured window: the load's result, the requests served in the window, and where the time went. */
+interface ProfiledLeg {
+  readonly result: LoadResult;
+  readonly requests: number;
+  readonly summary: ProfileSummary;
+  readonly otherThreadsBusyMs: number;
+}
+
+/** How one leg's process is started and its measured window sampled; it is stopped by the end of `measure`. */
+interface LegSampler {
+  readonly execArgv: readonly string[];
+  /** The threads otherThreadsBusyMs counts. */
+  readonly otherThreads: string;
+  measure(child: BenchChild, load: (durationMs: number) => Promise<LoadResult>): Promise<ProfiledLeg>;
+}
+
+function cpuProfSampler(plan: BenchPlan, name: string, profileDir: string, sourceRoot: string, maps: SourceMapLookup): LegSampler {
+  // A folder per leg and Node's own file names: each thread (the ledger writer's too) writes a
+  // profile of its own, and under one --cpu-prof-name they would overwrite each other.
+  const legDir = join(profileDir, name);
+  rmSync(legDir, { recursive: true, force: true });
+  return {
+    execArgv: ["--cpu-prof", `--cpu-prof-dir=${legDir}`],
+    otherThreads: "other JavaScript threads",
+    async measure(child, load) {
+      const fromMicros = await child.clockMicros();
+      const result = await load(plan.profileMs);
+      const toMicros = await child.clockMicros();
+      // Stopped, the process writes its profiles.
+      await child.stop();
+      const threads = collectThreadProfiles(legDir, profileDir, name);
+      const window = { fromMicros, toMicros };
+      return {
+        result,
+        requests: result.ok,
+        summary: summarizeProfile(threads.main, sourceRoot, maps, window),
+        otherThreadsBusyMs: threads.others.reduce((sum, file) => sum + summarizeProfile(file, sourceRoot, maps, window).busyMs, 0),
+      };
+    },
+  };
+}
+
+function perfSampler(plan: BenchPlan, recording: string, sourceRoot: string, maps: SourceMapLookup): LegSampler {
+  // --perf-basic-prof also starts V8's own log, by default a file per isolate in the working directory.
+  const v8Log = `${recording}.v8.log`;
+  return {
+    execArgv: ["--perf-basic-prof", `--logfile=${v8Log}`, "--no-logfile-per-isolate"],
+    otherThreads: "its other threads (V8's helpers, libuv's pool, the ledger writer)",
+    async measure(child, load) {
+      const loading = load(plan.profileMs + 2 * PERF_MARGIN_MS);
+      await new Promise((resolve) => setTimeout(resolve, PERF_MARGIN_MS));
+      await recordPerf(child.pid, plan.profileMs / 1000, recording);
+      const result = await loading;
+      await child.stop();
+      const recorded = { tid: child.pid, frequencyHz: PERF_FREQUENCY_HZ, wallMs: plan.profileMs, profile: relative(process.cwd(), recording) };
+      const { summary, otherThreadsBusyMs } = await summarizePerfSamples(perfSamples(perfScriptLines(recording, child.pid)), recorded, sourceRoot, maps);
+      rmSync(v8Log, { force: true });
+      // The load is steady for the whole recording, which starts and ends inside it.
+      return { result, requests: Math.round((result.rps * plan.profileMs) / 1000), summary, otherThreadsBusyMs };
+    },
+  };
 }
 
 /**
@@ -412,7 +483,8 @@ function collectThreadProfiles(legDir: string, profileDir: string, leg: string):
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const plan = benchPlan(args.includes("--quick") || process.env["BENCH_QUICK"] === "1");
-  const profile = args.includes("--profile");
+  const sampler: Sampler | undefined = args.includes("--perf") ? "perf" : args.includes("--profile") ? "cpu-prof" : undefined;
+  if (sampler === "perf") requirePerf();
   const profileConcurrency = Number(args.find((arg) => arg.startsWith("--concurrency="))?.slice("--concurrency=".length) ?? 64);
   if (!(Number.isInteger(profileConcurrency) && profileConcurrency > 0)) throw new Error("--concurrency must be a positive whole number.");
   const rev = args.find((arg) => arg.startsWith("--rev="))?.slice("--rev=".length);
@@ -431,10 +503,12 @@ async function main(): Promise<number> {
     children.push(fake);
     const p: Processes = { build, fake, children, dataDir, key: `gw_${randomBytes(32).toString("base64url")}` };
     mkdirSync(RESULTS_DIR, { recursive: true });
-    if (profile) {
-      const report = await runProfiles(plan, p, profileConcurrency);
+    if (sampler !== undefined) {
+      const report = await runProfiles(plan, p, profileConcurrency, sampler);
       writeFileSync(join(RESULTS_DIR, "profiles.md"), `${report}\n`);
-      process.stdout.write(`${report}\n\nProfiles: bench/results/profiles/*.cpuprofile (open in Chrome DevTools); summaries: bench/results/profile-*.json, bench/results/profiles.md\n`);
+      const recordings =
+        sampler === "perf" ? "bench/results/profiles/*.perf.data (perf report -i; JavaScript frames unnamed once the run ends)" : "bench/results/profiles/*.cpuprofile (open in Chrome DevTools)";
+      process.stdout.write(`${report}\n\nProfiles: ${recordings}; summaries: bench/results/profile-*.json, bench/results/profiles.md\n`);
       return 0;
     }
     const results = await runSuite(plan, p);

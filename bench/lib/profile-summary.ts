@@ -30,7 +30,8 @@ export interface ProfileSummary {
   readonly topOwnInclusive: readonly ProfileEntry[];
 }
 
-interface CallFrame {
+/** A JavaScript function as profiles name it: line and column 0-based. */
+export interface CallFrame {
   readonly functionName: string;
   readonly url: string;
   readonly lineNumber: number;
@@ -52,14 +53,18 @@ interface CpuProfile {
   readonly timeDeltas: number[];
 }
 
-interface FunctionTotals {
+/** What a profile says of one function: time in it, time with it on the stack, and samples by line (1-based). */
+export interface FunctionTotals {
   readonly frame: CallFrame;
   selfMicros: number;
   totalMicros: number;
   readonly lineTicks: Map<number, number>;
 }
 
-const PSEUDO_FRAMES = new Set(["(root)", "(program)", "(idle)", "(garbage collector)"]);
+/** Where a sample falls outside JavaScript, as V8's profiles name it. */
+export const PROGRAM = "(program)";
+export const GARBAGE_COLLECTOR = "(garbage collector)";
+const PSEUDO_FRAMES = new Set(["(root)", PROGRAM, "(idle)", GARBAGE_COLLECTOR]);
 
 /** A stretch of the profiled process's monotonic clock, in µs (see BenchChild.clockMicros). */
 export interface ProfileWindow {
@@ -124,8 +129,19 @@ export function summarizeProfile(path: string, repoRoot: string, maps: SourceMap
 
   const wallMicros = Math.max(1, toMicros - fromMicros);
   const idleMicros = [...functions.values()].filter((f) => f.frame.functionName === "(idle)").reduce((sum, f) => sum + f.selfMicros, 0);
-  const busyMicros = Math.max(1, wallMicros - idleMicros);
-  const gcMicros = [...functions.values()].filter((f) => f.frame.functionName === "(garbage collector)").reduce((sum, f) => sum + f.selfMicros, 0);
+  return summarizeFunctions([...functions.values()], { profile: relative(process.cwd(), path), wallMicros, busyMicros: Math.max(1, wallMicros - idleMicros) }, repoRoot, maps, top);
+}
+
+/** A profile's functions summarized: by area, by self time, and our own by total time. */
+export function summarizeFunctions(
+  all: readonly FunctionTotals[],
+  span: { readonly profile: string; readonly wallMicros: number; readonly busyMicros: number },
+  repoRoot: string,
+  maps: SourceMapLookup,
+  top: number,
+): ProfileSummary {
+  const { wallMicros, busyMicros } = span;
+  const gcMicros = all.filter((f) => f.frame.functionName === GARBAGE_COLLECTOR).reduce((sum, f) => sum + f.selfMicros, 0);
 
   const describe = (f: FunctionTotals): ProfileEntry => {
     const hottest = [...f.lineTicks.entries()].sort((a, b) => b[1] - a[1])[0];
@@ -142,14 +158,13 @@ export function summarizeProfile(path: string, repoRoot: string, maps: SourceMap
   };
 
   const areaTotals = new Map<string, number>();
-  for (const f of functions.values()) {
+  for (const f of all) {
     if (f.frame.functionName === "(idle)" || f.selfMicros === 0) continue;
     const area = areaOf(f.frame, repoRoot, maps);
     areaTotals.set(area, (areaTotals.get(area) ?? 0) + f.selfMicros);
   }
-  const all = [...functions.values()];
   return {
-    profile: relative(process.cwd(), path),
+    profile: span.profile,
     wallMs: wallMicros / 1000,
     busyMs: busyMicros / 1000,
     gcMs: gcMicros / 1000,

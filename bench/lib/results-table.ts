@@ -95,13 +95,16 @@ export function formatResults(results: BenchResults): string {
   return lines.join("\n");
 }
 
-/** A CPU profile's summary as text: where the busy time of the measured window went, per request served in it. */
-export function formatProfile(leg: string, summary: ProfileSummary, requests: number, otherThreadsBusyMs = 0): string {
+/**
+ * A CPU profile's summary as text: where the busy time of the measured window went, per request
+ * served in it; `otherThreads` names the threads `otherThreadsBusyMs` was measured on.
+ */
+export function formatProfile(leg: string, summary: ProfileSummary, requests: number, otherThreadsBusyMs: number, otherThreads: string): string {
   const perRequest = (ms: number): string => fixed((ms * 1000) / Math.max(1, requests), 1);
   return [
     `CPU profile, ${leg} (${summary.profile}): ${fixed(summary.busyMs, 0)} ms busy of ${fixed(summary.wallMs, 0)} ms, ` +
       `${requests} requests, ${perRequest(summary.busyMs)} µs busy per request, GC ${fixed(summary.gcMs, 0)} ms; ` +
-      `${perRequest(otherThreadsBusyMs)} µs per request on other JavaScript threads`,
+      `${perRequest(otherThreadsBusyMs)} µs per request on ${otherThreads}`,
     "",
     "Self time by area:",
     "",
