@@ -443,12 +443,10 @@ function perfSampler(plan: BenchPlan, recording: string, sourceRoot: string, map
   const v8Log = `${recording}.v8.log`;
   return {
     execArgv: ["--perf-basic-prof", `--logfile=${v8Log}`, "--no-logfile-per-isolate"],
-    otherThreads: "its other threads (V8's helpers, libuv's pool, the ledger writer)",
+    otherThreads: "its other threads (V8's helpers, libuv's pool and the gateway's ledger writer)",
     async measure(child, load) {
-      const loading = load(plan.profileMs + 2 * PERF_MARGIN_MS);
-      await new Promise((resolve) => setTimeout(resolve, PERF_MARGIN_MS));
-      await recordPerf(child.pid, plan.profileMs / 1000, recording);
-      const result = await loading;
+      const sampled = new Promise((resolve) => setTimeout(resolve, PERF_MARGIN_MS)).then(() => recordPerf(child.pid, plan.profileMs / 1000, recording));
+      const [result] = await Promise.all([load(plan.profileMs + 2 * PERF_MARGIN_MS), sampled]);
       await child.stop();
       const recorded = { tid: child.pid, frequencyHz: PERF_FREQUENCY_HZ, wallMs: plan.profileMs, profile: relative(process.cwd(), recording) };
       const { summary, otherThreadsBusyMs } = await summarizePerfSamples(perfSamples(perfScriptLines(recording, child.pid)), recorded, sourceRoot, maps);
