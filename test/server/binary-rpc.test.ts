@@ -2,7 +2,9 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createContextValues, type ConnectRouter, type HandlerContext, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { once } from "node:events";
 import * as http2 from "node:http2";
+import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,6 +14,7 @@ import {
   type CreateChatCompletionRequest,
   type StreamChatCompletionRequest,
 } from "../../gen/tensorwall/v1/chat_pb.js";
+import { encodeHeaderBlock } from "../../bench/lib/hpack.js";
 import { CallAbort, toAbortSignal, type CancelSignal } from "../../src/cancel/index.js";
 import { BinaryRpc, type BinaryRpcProtocols } from "../../src/server/binary-rpc.js";
 
@@ -240,6 +243,72 @@ describe("the binary RPC path answers as Connect's own handler does", () => {
 
   it("reports no unexpected errors for any of them", () => {
     expect(unexpected).toEqual([]);
+  });
+});
+
+/** The frames of stream 1's answer, as "TYPE" or "TYPE end", DATA with its length: what node:http2's client does not tell. */
+async function answerFrames(url: string, path: string, headers: Record<string, string>, body: Uint8Array): Promise<string[]> {
+  const { hostname, port, host } = new URL(url);
+  const socket = net.connect({ host: hostname, port: Number(port) });
+  await once(socket, "connect");
+  const frame = (type: number, flags: number, streamId: number, payload: Buffer): Buffer => {
+    const head = Buffer.alloc(9);
+    head.writeUIntBE(payload.length, 0, 3);
+    head[3] = type;
+    head[4] = flags;
+    head.writeUInt32BE(streamId, 5);
+    return Buffer.concat([head, payload]);
+  };
+  const fields: [string, string][] = [[":method", "POST"], [":scheme", "http"], [":authority", host], [":path", path], ...Object.entries(headers)];
+  socket.write(
+    Buffer.concat([
+      Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"),
+      frame(FRAME.SETTINGS, 0, 0, Buffer.alloc(0)),
+      frame(FRAME.HEADERS, END_HEADERS, 1, encodeHeaderBlock(fields)),
+      frame(FRAME.DATA, END_STREAM, 1, Buffer.from(body)),
+    ]),
+  );
+  const seen: string[] = [];
+  let pending = Buffer.alloc(0);
+  try {
+    for await (const chunk of socket as AsyncIterable<Buffer>) {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 9 && pending.length >= 9 + pending.readUIntBE(0, 3)) {
+        const length = pending.readUIntBE(0, 3);
+        const [type, flags] = [pending[3]!, pending[4]!];
+        const streamId = pending.readUInt32BE(5) & 0x7fffffff;
+        if (type === FRAME.SETTINGS && (flags & ACK) === 0) socket.write(frame(FRAME.SETTINGS, ACK, 0, Buffer.alloc(0)));
+        pending = pending.subarray(9 + length);
+        if (streamId !== 1) continue;
+        const name = type === FRAME.DATA ? `DATA ${length}` : type === FRAME.HEADERS ? "HEADERS" : `type ${type}`;
+        seen.push((flags & END_STREAM) === 0 ? name : `${name} end`);
+        if ((flags & END_STREAM) !== 0) return seen;
+      }
+    }
+    throw new Error(`the connection closed after ${seen.join(", ")}`);
+  } finally {
+    socket.destroy();
+  }
+}
+
+const FRAME = { DATA: 0x0, HEADERS: 0x1, SETTINGS: 0x4 } as const;
+const END_STREAM = 0x1;
+const ACK = 0x1;
+const END_HEADERS = 0x4;
+
+describe("how an answer ends", () => {
+  // Ended on the frame that carries its last data, a stream closes before Node hears that the
+  // write is done, and Node then builds an ERR_STREAM_DESTROYED, stack trace and all, that nobody
+  // sees. Ended apart, as Node's compatibility layer ends connect-node's answers, it does not.
+  it.each([
+    ["Connect unary", UNARY, connectUnary, unaryRequest("ok")],
+    ["Connect unary, an error", UNARY, connectUnary, unaryRequest("fail")],
+    ["Connect stream", STREAM, connectStream, enveloped(streamRequest("ok"))],
+    ["gRPC unary", UNARY, grpc, enveloped(unaryRequest("ok"))],
+  ] as const)("%s: the stream ends after its last data, in frames of its own, as connect-node's", async (_name, path, headers, body) => {
+    const [fromBinary, fromReference] = await Promise.all([answerFrames(binary.url, path, headers, body), answerFrames(reference.url, path, headers, body)]);
+    expect(fromBinary).toEqual(fromReference);
+    expect(fromBinary.at(-1)).toMatch(/^(DATA 0|HEADERS) end$/);
   });
 });
 
