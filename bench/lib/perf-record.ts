@@ -30,7 +30,7 @@ export function recordPerf(pid: number, seconds: number, file: string): Promise<
  * removed once read: it holds nothing else, and each process leaves megabytes of it. The map only
  * grows, so code compiled where collected code once was can be named after the older function: a
  * function that only ran at start-up (Node's CommonJS lexer, a module's top level) showing up
- * under a timer. In the bench's legs that was at most 1–2% of a leg's samples.
+ * under a timer. In the bench's legs such names took up to about 2% of a leg's samples.
  */
 export async function* perfScriptLines(file: string, pid: number): AsyncGenerator<string> {
   const perf = spawn("perf", ["script", "-i", file, "-F", "comm,tid,ip,sym"], { stdio: ["ignore", "pipe", "pipe"] });
