@@ -4,6 +4,7 @@ import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { SpanStatusCode, type Attributes } from "@opentelemetry/api";
 import type { IncomingHttpHeaders } from "node:http";
 import { ERROR_CODE_HEADER, ERROR_TABLE, toGatewayError } from "../errors/index.js";
+import { pathOf } from "../http-request/index.js";
 import { GEN_AI_SYSTEM } from "../metrics/index.js";
 import type { AttemptObserver, AttemptTarget, ObservedAttempt } from "../pool/index.js";
 import type { UsageRecord } from "../store/index.js";
@@ -268,11 +269,6 @@ export class RequestTelemetry implements AttemptObserver, AccountObserver {
     if (isServerError(status)) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   }
-}
-
-function pathOf(url: string): string {
-  const queryAt = url.indexOf("?");
-  return queryAt === -1 ? url : url.slice(0, queryAt);
 }
 
 /** The code the caller received: ours (also on a Connect error we made), or Connect's own. */

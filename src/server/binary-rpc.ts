@@ -14,10 +14,10 @@ import { codeToHttpStatus, endStreamToJson, errorToJsonBytes, parseTimeout as pa
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type * as http2 from "node:http2";
 import { CallAbort, type CancelSignal } from "../cancel/index.js";
-import { readRequestBody, RequestBodyError } from "../http-body/index.js";
+import { pathOf, readRequestBody, RequestBodyError } from "../http-request/index.js";
 import { binaryDecoder, binaryEncoder, type BinaryDecoder, type BinaryEncoder } from "../protobuf-binary/index.js";
 import { PlainHeaders } from "./plain-headers.js";
-import { abortWhenStreamCloses, callerLeft, endedByClient, ignore, nodeHeaders, pathOf, write } from "./rpc-node-io.js";
+import { abortWhenStreamCloses, callerLeft, endedByClient, ignore, nodeHeaders, write } from "./rpc-node-io.js";
 
 /** Which protocols the binary path answers; the others' requests go to Connect's handlers. */
 export interface BinaryRpcProtocols {

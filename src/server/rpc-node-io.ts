@@ -66,12 +66,6 @@ export function abortWhenStreamCloses(
   });
 }
 
-/** A request target's path, without its query: what Connect routes by. */
-export function pathOf(url: string): string {
-  const queryAt = url.indexOf("?");
-  return queryAt === -1 ? url : url.slice(0, queryAt);
-}
-
 /** Undefined when the response took the chunk at once; else settles once it drains or fails. */
 export function write(res: ResponseBody, chunk: Uint8Array): Promise<void> | undefined {
   const errored = "errored" in res ? res.errored : null;

@@ -3,10 +3,11 @@ import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } f
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
+import { pathOf } from "../http-request/index.js";
 import { BinaryRpc, type BinaryRpcOptions, type BinaryRpcProtocols } from "./binary-rpc.js";
 import type { RequestHandler, StreamHandler } from "./one-port-server.js";
 import { PlainHeaders } from "./plain-headers.js";
-import { abortWhenClientLeaves, callerLeft, endedByClient, ignore, nodeHeaders, pathOf, write, type NodeResponse } from "./rpc-node-io.js";
+import { abortWhenClientLeaves, callerLeft, endedByClient, ignore, nodeHeaders, write, type NodeResponse } from "./rpc-node-io.js";
 
 export interface RpcRequestHandlerOptions extends ConnectRouterOptions {
   readonly routes: (router: ConnectRouter) => void;

@@ -1,5 +1,5 @@
 import { GatewayError } from "../../errors/index.js";
-import { readRequestBody, RequestBodyError } from "../../http-body/index.js";
+import { readRequestBody, RequestBodyError } from "../../http-request/index.js";
 import type { HttpRequest } from "./http-types.js";
 
 /** Reads and parses a JSON request body, refusing one larger than maxBytes before reading it all. */

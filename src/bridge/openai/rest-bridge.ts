@@ -4,6 +4,7 @@ import { chatCallFromHeaders, servedByHeaderEntries, type ChatCall, type ChatCom
 import { dashboardReply, isDashboardPath } from "../../dashboard/index.js";
 import { GatewayError, toGatewayError } from "../../errors/index.js";
 import type { ReadinessCheck } from "../../health/index.js";
+import { pathOf } from "../../http-request/index.js";
 import type { KeyRegistry } from "../../keys/index.js";
 import type { MetricsEndpoint } from "../../metrics/index.js";
 import { requestTelemetry, UNMATCHED_ROUTE } from "../../observability/index.js";
@@ -226,11 +227,6 @@ function servedByHeaders(servedBy: ServedBy | undefined): OutgoingHttpHeaders {
 function headerValue(req: HttpRequest, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function pathOf(url: string): string {
-  const queryAt = url.indexOf("?");
-  return queryAt === -1 ? url : url.slice(0, queryAt);
 }
 
 function decodeDeployment(raw: string): string {
