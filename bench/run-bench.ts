@@ -22,6 +22,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join, relative } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { Http1Job } from "./children/load-http1.js";
 import type { RpcJob } from "./children/load-rpc.js";
@@ -301,7 +302,7 @@ async function holdOpenStreams(plan: BenchPlan, p: Processes, via: "rest" | "con
       } catch (error) {
         log(`RSS sample skipped: ${error instanceof Error ? error.message : String(error)}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   })();
   log(`holding ${plan.openStreams} streams open via ${via}`);
@@ -445,7 +446,7 @@ function perfSampler(plan: BenchPlan, recording: string, sourceRoot: string, map
     execArgv: ["--perf-basic-prof", `--logfile=${v8Log}`, "--no-logfile-per-isolate"],
     otherThreads: "its other threads (V8's helpers, libuv's pool and the gateway's ledger writer)",
     async measure(child, load) {
-      const sampled = new Promise((resolve) => setTimeout(resolve, PERF_MARGIN_MS)).then(() => recordPerf(child.pid, plan.profileMs / 1000, recording));
+      const sampled = sleep(PERF_MARGIN_MS).then(() => recordPerf(child.pid, plan.profileMs / 1000, recording));
       const [result] = await Promise.all([load(plan.profileMs + 2 * PERF_MARGIN_MS), sampled]);
       await child.stop();
       const recorded = { tid: child.pid, frequencyHz: PERF_FREQUENCY_HZ, wallMs: plan.profileMs, profile: relative(process.cwd(), recording) };

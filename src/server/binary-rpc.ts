@@ -521,7 +521,7 @@ class BinaryCall {
    * (as it ends connect-node's answers through its compatibility layer). Ended by the frame that
    * carries the last data, the stream closes before Node hears that the write is done, and Node
    * then builds an ERR_STREAM_DESTROYED, stack trace and all, that nobody sees: 6.6 µs of a
-   * Connect call's CPU by `npm run bench -- --perf`.
+   * Connect call's CPU by perf.
    */
   #end(chunk?: Uint8Array, trailers: http2.OutgoingHttpHeaders = {}): void {
     this.#responseEnded = true;
