@@ -49,6 +49,21 @@ describe("AzureChunkStream", () => {
     expect(fourth.result.value).toEqual({ n: 4 });
   });
 
+  it("lets a turn pass after every 32 chunks of one long upstream read, so one stream cannot hold the event loop", async () => {
+    const source = body();
+    source.push(Buffer.from(Array.from({ length: 70 }, (_, i) => event(i + 1)).join("")));
+    const chunks = stream(source);
+    await chunks.next();
+    const turnsBefore: number[] = [];
+    for (let n = 2; n <= 70; n++) {
+      const next = await withinTurn(() => chunks.next());
+      expect(next.result.value).toEqual({ n });
+      if (!next.withinTurn) turnsBefore.push(n);
+    }
+    // After the first chunk's turn, 32 chunks go out at a time.
+    expect(turnsBefore).toEqual([2, 34, 66]);
+  });
+
   it("finishes at [DONE] and releases the body for reuse", async () => {
     const source = body();
     const chunks = stream(source);
