@@ -29,6 +29,7 @@ import { STREAM_EVENTS } from "./lib/fast-fake-replies.js";
 import { gatewayEnv } from "./lib/gateway-env.js";
 import type { LoadResult } from "./lib/leg-result.js";
 import { median } from "./lib/median.js";
+import { fixed } from "./lib/results-table.js";
 import { chatRequestJson } from "./lib/rpc-clients.js";
 import { warmUpInTurns, type WarmUpLimits } from "./lib/warm-up.js";
 
@@ -41,8 +42,8 @@ const WARM_UP: WarmUpLimits = { minMs: 2_000, maxMs: 12_000, roundMs: 1_500 };
 interface Round {
   readonly rps: number;
   readonly cpuMicrosPerOk: number;
-  /** Streams only: the median time to a stream's first event, in ms. */
-  readonly firstEventP50Ms: number | undefined;
+  /** Streams only (else NaN): the median time to a stream's first event, in ms. */
+  readonly firstEventP50Ms: number;
 }
 
 function option(args: readonly string[], name: string, fallback: number): number {
@@ -141,13 +142,13 @@ async function main(): Promise<void> {
           const result = await run(gateways[i]!, legMs);
           const spent = (await gateways[i]!.cpuMicros()) - before;
           if (result.errors > 0) throw new Error(`${labels[i]}: ${result.errors} errors (${result.errorSamples.join("; ")})`);
-          results[i]!.push({ rps: result.rps, cpuMicrosPerOk: spent / Math.max(1, result.ok), firstEventP50Ms: result.ttfb?.p50Ms });
+          results[i]!.push({ rps: result.rps, cpuMicrosPerOk: spent / Math.max(1, result.ok), firstEventP50Ms: result.ttfb?.p50Ms ?? Number.NaN });
         }
       } finally {
         await Promise.all(gateways.map((gateway) => gateway.stop()));
       }
       const [base, own] = [results[0]![round]!, results[1]![round]!];
-      const firstEvent = stream ? `, first event p50 ${formatMs(base.firstEventP50Ms)} against ${formatMs(own.firstEventP50Ms)} ms` : "";
+      const firstEvent = stream ? `, first event p50 ${fixed(base.firstEventP50Ms, 1)} against ${fixed(own.firstEventP50Ms, 1)} ms` : "";
       process.stdout.write(
         `round ${round + 1}: ${base.rps.toFixed(0)} against ${own.rps.toFixed(0)} ${rate}, ${base.cpuMicrosPerOk.toFixed(1)} against ${own.cpuMicrosPerOk.toFixed(1)} gateway CPU µs/${unit}${firstEvent}\n`,
       );
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
     const lessCpu = results[1]!.filter((round, i) => round.cpuMicrosPerOk < results[0]![i]!.cpuMicrosPerOk).length;
     for (const [i, label] of labels.entries()) {
       const own = results[i]!;
-      const firstEvent = stream ? `, first event p50 ${formatMs(median(own.map((r) => r.firstEventP50Ms ?? Number.NaN)))} ms` : "";
+      const firstEvent = stream ? `, first event p50 ${fixed(median(own.map((r) => r.firstEventP50Ms)), 1)} ms` : "";
       process.stdout.write(
         `${label}: median ${median(own.map((r) => r.rps)).toFixed(0)} ${rate}, ${median(own.map((r) => r.cpuMicrosPerOk)).toFixed(1)} gateway CPU µs/${unit}${firstEvent}\n`,
       );
@@ -165,10 +166,6 @@ async function main(): Promise<void> {
     await Promise.all(children.map((child) => child.stop()));
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function formatMs(ms: number | undefined): string {
-  return ms === undefined || Number.isNaN(ms) ? "–" : ms.toFixed(1);
 }
 
 main().then(

@@ -166,7 +166,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 const NUMERIC = /^[+\-–]?[\d.]*$/;
 
-function fixed(value: number, digits: number): string {
+/** `value` with `digits` decimals, or a dash when it is not a finite number (a figure not measured). */
+export function fixed(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "–";
 }
 
