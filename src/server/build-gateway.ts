@@ -24,6 +24,7 @@ import { deploymentPriceOverrides, KeyGovernor, Pricing, routeCandidates, UsageA
 import { gatewayErrorInterceptor } from "./gateway-error-interceptor.js";
 import { OnePortServer } from "./one-port-server.js";
 import { rpcRequestHandler } from "./rpc-request-handler.js";
+import { applyV8Settings } from "./v8-settings.js";
 
 export interface GatewayOptions {
   /** Milliseconds since the epoch; tests inject their own. */
@@ -70,7 +71,9 @@ const LAST_WORD_MS = 1000;
 /** What requests still running when the grace period ends answer: 503, which clients retry elsewhere. */
 const SHUTTING_DOWN = new GatewayError("upstream_unavailable", "The gateway is shutting down; retry the request.");
 
+/** Wires a gateway from its configuration, and sets the process's V8 heuristics (see applyV8Settings). */
 export async function buildGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  applyV8Settings();
   const { observability } = config;
   const logger = options.logger ?? createLogger({ level: observability.logLevel });
   const onUnexpectedError = options.onUnexpectedError ?? unexpectedErrorLog(logger);
