@@ -13,7 +13,9 @@ function tenureDecisions(...probeArgs: string[]): number {
     { cwd: ROOT, encoding: "utf8", env: { PATH: process.env.PATH }, timeout: 60_000 },
   );
   expect(run.status, run.stderr).toBe(0);
-  const probed = run.stdout.slice(run.stdout.indexOf("probe: start"));
+  const start = run.stdout.indexOf("probe: start");
+  expect(start, "the probe says where its own work starts").toBeGreaterThanOrEqual(0);
+  const probed = run.stdout.slice(start);
   return probed.split("\n").filter((line) => /pretenuring: .*=> tenure$/.test(line)).length;
 }
 
