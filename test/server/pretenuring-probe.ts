@@ -7,13 +7,14 @@
  */
 import { loadConfig } from "../../src/config/index.js";
 import { buildGateway } from "../../src/server/build-gateway.js";
+import { newKeySecret } from "../support/gateway-harness.js";
 
 const PROBE_START = "probe: start";
 
 const gateway = process.argv[2] === "gateway"
   ? await buildGateway(loadConfig({
       TENSORWALL_DB: ":memory:",
-      TENSORWALL_ADMIN_KEY: `gw_${"a".repeat(43)}`,
+      TENSORWALL_ADMIN_KEY: newKeySecret(),
       AZURE_OPENAI_ENDPOINT: "http://127.0.0.1:9",
       AZURE_OPENAI_API_KEY: "unused",
       LOG_LEVEL: "silent",
