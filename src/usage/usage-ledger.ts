@@ -28,7 +28,7 @@ export class UsageLedger {
   #pending: UsageRecord[] = [];
   /** The store operation in progress; the next queues behind it so records are written once, in order. */
   #writing: Promise<void> = Promise.resolve();
-  #earlyFlushScheduled = false;
+  #earlyWriteScheduled = false;
 
   constructor(options: UsageLedgerOptions) {
     this.#store = options.store;
@@ -43,11 +43,12 @@ export class UsageLedger {
   record(record: UsageRecord): void {
     this.#pending.push(record);
     this.#dropBeyondLimit();
-    if (this.#pending.length >= this.#batchSize && !this.#earlyFlushScheduled) {
-      this.#earlyFlushScheduled = true;
+    if (this.#pending.length >= this.#batchSize && !this.#earlyWriteScheduled) {
+      this.#earlyWriteScheduled = true;
       setImmediate(() => {
-        this.#earlyFlushScheduled = false;
-        this.flush().catch(this.#onError);
+        this.#earlyWriteScheduled = false;
+        // Whole batches only: the rest waits for the next full batch or the interval.
+        this.#queue(() => this.#writeFirst(this.#pending.length - (this.#pending.length % this.#batchSize))).catch(this.#onError);
       });
     }
   }
@@ -78,15 +79,19 @@ export class UsageLedger {
     });
   }
 
-  /** Writes everything recorded so far. Rejects if the store fails; the records stay pending. */
+  /**
+   * Writes everything recorded so far, though not what is recorded while it writes. Rejects if the
+   * store fails; the records stay pending.
+   */
   flush(): Promise<void> {
-    return this.#queue(() => this.#writePending());
+    return this.#queue(() => this.#writeFirst(this.#pending.length));
   }
 
-  /** Stops the timer and writes what is pending. */
+  /** Stops the timer and writes what is pending, including what is recorded meanwhile. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await this.flush();
+    do await this.flush();
+    while (this.#pending.length > 0);
   }
 
   #queue<T>(work: () => Promise<T>): Promise<T> {
@@ -99,9 +104,17 @@ export class UsageLedger {
     return result;
   }
 
-  async #writePending(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const batch = this.#pending.splice(0, this.#batchSize);
+  /**
+   * Writes the first `count` pending records, in batches. Not the records that arrive meanwhile:
+   * under load a few dozen arrive while one batch is written, and chasing them made every write that
+   * small (about 25 rows a transaction at 9,000 requests a second, each rewriting the same partly
+   * filled SQLite pages).
+   */
+  async #writeFirst(count: number): Promise<void> {
+    let left = count;
+    while (left > 0 && this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, Math.min(this.#batchSize, left));
+      left -= batch.length;
       try {
         await this.#store.insertUsage(batch);
       } catch (error) {

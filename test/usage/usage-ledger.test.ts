@@ -26,8 +26,36 @@ class MemoryLedgerStore implements LedgerStore {
   }
 }
 
+/** Each write waits until `finishWrites()`, as a busy store's writes take their time; after `stopWaiting()` none does. */
+class SlowLedgerStore extends MemoryLedgerStore {
+  writesStarted = 0;
+  #waits = true;
+  readonly #waiting: (() => void)[] = [];
+
+  override async insertUsage(records: readonly UsageRecord[]): Promise<void> {
+    this.writesStarted += 1;
+    if (this.#waits) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    await super.insertUsage(records);
+  }
+
+  finishWrites(): void {
+    for (const finish of this.#waiting.splice(0)) finish();
+  }
+
+  stopWaiting(): void {
+    this.#waits = false;
+    this.finishWrites();
+  }
+}
+
+/** Lets the event loop turn twice: a finished write's continuation and any write it would start have run. */
+async function turns(): Promise<void> {
+  for (let i = 0; i < 2; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe("UsageLedger", () => {
   const ledgers: UsageLedger[] = [];
+  const slowStores: SlowLedgerStore[] = [];
   function ledgerOn(store: LedgerStore, options: { flushIntervalMs?: number; batchSize?: number; maxPending?: number } = {}) {
     const errors: unknown[] = [];
     const ledger = new UsageLedger({ store, flushIntervalMs: 60_000, ...options, onError: (error) => errors.push(error) });
@@ -36,6 +64,7 @@ describe("UsageLedger", () => {
   }
   afterEach(async () => {
     vi.useRealTimers();
+    for (const store of slowStores.splice(0)) store.stopWaiting();
     for (const ledger of ledgers.splice(0)) await ledger.close().catch(() => {});
   });
 
@@ -67,6 +96,43 @@ describe("UsageLedger", () => {
     await new Promise((resolve) => setImmediate(resolve));
     await ledger.flush();
     expect(store.batches.map((batch) => batch.length)).toEqual([2, 2, 1]);
+  });
+
+  it("writes only whole batches early, leaving what arrives during a write for the next full batch", async () => {
+    const store = new SlowLedgerStore();
+    slowStores.push(store);
+    const { ledger } = ledgerOn(store, { batchSize: 3 });
+    for (let i = 0; i < 3; i += 1) ledger.record(usageRecord());
+    await turns();
+    expect(store.writesStarted).toBe(1);
+    ledger.record(usageRecord());
+    ledger.record(usageRecord());
+    store.finishWrites();
+    await turns();
+    expect(store.writesStarted).toBe(1);
+    ledger.record(usageRecord());
+    await turns();
+    store.finishWrites();
+    await turns();
+    expect(store.batches.map((batch) => batch.length)).toEqual([3, 3]);
+  });
+
+  it("flushes what was recorded before the flush, not what arrives while it writes", async () => {
+    const store = new SlowLedgerStore();
+    slowStores.push(store);
+    const { ledger } = ledgerOn(store);
+    const before = [usageRecord(), usageRecord()];
+    for (const record of before) ledger.record(record);
+    let flushed = false;
+    const flush = ledger.flush().then(() => (flushed = true));
+    await turns();
+    ledger.record(usageRecord());
+    store.finishWrites();
+    await turns();
+    expect(flushed).toBe(true);
+    expect(store.writesStarted).toBe(1);
+    expect(store.written).toEqual(before);
+    await flush;
   });
 
   it("keeps records when the store fails and writes them, still in order, once it answers", async () => {
