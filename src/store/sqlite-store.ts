@@ -45,7 +45,28 @@ interface MatchedKeyRow extends KeyRow {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 const DEFAULT_OTHER_WRITERS_CHECK_MS = 250;
+
+/**
+ * A count of the changes to gateway_keys by any connection, kept by triggers, for keyGeneration().
+ * SQLite's own bookkeeping, as PostgreSQL's notifications are PostgresStore's, so it is not one of
+ * the shared MIGRATIONS; made whenever the store opens, it also comes back if a later migration
+ * rebuilds gateway_keys and drops its triggers.
+ */
+const KEY_CHANGES_SQL = `
+  CREATE TABLE IF NOT EXISTS key_changes (
+    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    count INTEGER NOT NULL
+  );
+  INSERT INTO key_changes (id, count) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+  CREATE TRIGGER IF NOT EXISTS gateway_keys_insert_counted AFTER INSERT ON gateway_keys
+    BEGIN UPDATE key_changes SET count = count + 1; END;
+  CREATE TRIGGER IF NOT EXISTS gateway_keys_update_counted AFTER UPDATE ON gateway_keys
+    BEGIN UPDATE key_changes SET count = count + 1; END;
+  CREATE TRIGGER IF NOT EXISTS gateway_keys_delete_counted AFTER DELETE ON gateway_keys
+    BEGIN UPDATE key_changes SET count = count + 1; END;
+`;
 
 const KEY_COLUMNS =
   "id, name, role, allowed_models, limits, secret_hash, created_at_ms, revoked_at_ms, expires_at_ms, previous_secret_expires_at_ms";
@@ -76,18 +97,20 @@ const USAGE_COLUMNS = [
  * The default store: one SQLite file in WAL mode, so reads never wait for a writer.
  *
  * keyGeneration() follows this store's own key writes at once, and other connections' writes (a
- * second process on the same file) through `PRAGMA data_version`, which SQLite changes whenever
- * another connection commits. On a WAL file that check takes the WAL's read lock, about as dear as
- * the key lookup a cache saves, so it runs at most every otherWritersCheckMs rather than on every
- * request. Other connections' ledger writes change it too, which only costs a cache fresh lookups.
+ * second process on the same file) through the count that triggers keep of every change to
+ * gateway_keys (KEY_CHANGES_SQL). Not through `PRAGMA data_version`, which every other connection's
+ * commit changes: the ledger's own writer thread is such a connection, and under load it emptied
+ * the verified-key cache at every check. On a WAL file the check takes the WAL's read lock, about
+ * as dear as the key lookup a cache saves, so it runs at most every otherWritersCheckMs rather than
+ * on every request.
  */
 export class SqliteStore implements KeyStore, LedgerStore {
   readonly #db: Database.Database;
   readonly #clock: () => number;
   readonly #otherWritersCheckMs: number;
-  readonly #dataVersion: Database.Statement<[], number>;
-  #seenDataVersion: number;
-  #dataVersionCheckedAtMs: number;
+  readonly #keyChangeCount: Database.Statement<[], number>;
+  #seenKeyChangeCount: number;
+  #keyChangesCheckedAtMs: number;
   #keyGeneration = 0;
   readonly #insertKey: Database.Statement<[Record<string, unknown>]>;
   readonly #findByHash: Database.Statement<[{ hash: Buffer }], MatchedKeyRow>;
@@ -119,6 +142,7 @@ export class SqliteStore implements KeyStore, LedgerStore {
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
       runSqliteMigrations(db, MIGRATIONS, options.clock ?? Date.now);
+      db.transaction(() => db.exec(KEY_CHANGES_SQL)).immediate();
     } catch (error) {
       db.close();
       throw error;
@@ -126,9 +150,9 @@ export class SqliteStore implements KeyStore, LedgerStore {
     this.#db = db;
     this.#clock = options.clock ?? Date.now;
     this.#otherWritersCheckMs = options.otherWritersCheckMs ?? DEFAULT_OTHER_WRITERS_CHECK_MS;
-    this.#dataVersion = db.prepare("PRAGMA data_version").pluck() as Database.Statement<[], number>;
-    this.#seenDataVersion = this.#dataVersion.get()!;
-    this.#dataVersionCheckedAtMs = this.#clock();
+    this.#keyChangeCount = db.prepare("SELECT count FROM key_changes").pluck() as Database.Statement<[], number>;
+    this.#seenKeyChangeCount = this.#keyChangeCount.get()!;
+    this.#keyChangesCheckedAtMs = this.#clock();
 
     this.#insertKey = db.prepare(
       `INSERT INTO gateway_keys (id, name, role, allowed_models, limits, secret_hash, created_at_ms, revoked_at_ms, expires_at_ms)
@@ -239,13 +263,13 @@ export class SqliteStore implements KeyStore, LedgerStore {
 
   keyGeneration(): number {
     const nowMs = this.#clock();
-    const sinceMs = nowMs - this.#dataVersionCheckedAtMs;
+    const sinceMs = nowMs - this.#keyChangesCheckedAtMs;
     // A clock that went back checks too, rather than waiting for it to catch up.
     if (sinceMs >= this.#otherWritersCheckMs || sinceMs < 0) {
-      this.#dataVersionCheckedAtMs = nowMs;
-      const dataVersion = this.#dataVersion.get()!;
-      if (dataVersion !== this.#seenDataVersion) {
-        this.#seenDataVersion = dataVersion;
+      this.#keyChangesCheckedAtMs = nowMs;
+      const count = this.#keyChangeCount.get()!;
+      if (count !== this.#seenKeyChangeCount) {
+        this.#seenKeyChangeCount = count;
         this.#keyGeneration += 1;
       }
     }

@@ -61,6 +61,27 @@ describe("SqliteStore", () => {
       expect(here.keyGeneration()).toBeGreaterThan(seen);
     });
 
+    it("takes a key change by any connection as one, and the ledger's writes from its own thread as none", async () => {
+      let nowMs = 1_000;
+      const path = join(dir, "shared.db");
+      const here = new SqliteStore(path, { clock: () => nowMs, otherWritersCheckMs: 250 });
+      open.push(here);
+      await here.insertKey(keyRecord(), hashA);
+      nowMs += 250;
+      const before = here.keyGeneration();
+      await here.insertUsage([usageRecord()]);
+      nowMs += 250;
+      expect(here.keyGeneration()).toBe(before);
+      const raw = new Database(path);
+      try {
+        raw.prepare("UPDATE gateway_keys SET name = 'renamed' WHERE id = 'key_a'").run();
+      } finally {
+        raw.close();
+      }
+      nowMs += 250;
+      expect(here.keyGeneration()).toBeGreaterThan(before);
+    });
+
     it("creates missing parent directories for the database file", async () => {
       const path = join(dir, "nested", "deeper", "gateway.db");
       const store = openStore(path);
