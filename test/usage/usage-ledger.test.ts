@@ -170,6 +170,21 @@ describe("UsageLedger", () => {
     expect(store.written).toHaveLength(2);
   });
 
+  it("on close, also writes what is recorded while its last write is under way", async () => {
+    const store = new SlowLedgerStore();
+    slowStores.push(store);
+    const { ledger } = ledgerOn(store);
+    ledger.record(usageRecord());
+    const closed = ledger.close();
+    await turns();
+    ledger.record(usageRecord());
+    store.finishWrites();
+    await turns();
+    store.finishWrites();
+    await closed;
+    expect(store.batches.map((batch) => batch.length)).toEqual([1, 1]);
+  });
+
   it("counts a key's cost from the store and from records not yet written", async () => {
     const store = new MemoryLedgerStore();
     const { ledger } = ledgerOn(store);
