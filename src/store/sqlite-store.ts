@@ -45,7 +45,6 @@ interface MatchedKeyRow extends KeyRow {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-
 const DEFAULT_OTHER_WRITERS_CHECK_MS = 250;
 
 /**
