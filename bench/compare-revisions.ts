@@ -6,6 +6,7 @@
  *   npm run bench:compare -- HEAD~2 --connect     Connect binary over HTTP/2 instead
  *   npm run bench:compare -- HEAD --stream        200-chunk streams (REST SSE, or with --connect StreamChatCompletion)
  *   npm run bench:compare -- HEAD --rounds=12 --seconds=5
+ *   npm run bench:compare -- HEAD --stream --concurrency=1   one stream at a time: the first event's latency with nothing queued
  *   npm run bench:compare -- HEAD --node-arg=--single-threaded-gc   the working tree's gateway under a Node or V8 flag
  *
  * Each round starts both gateways afresh and warms them up in turns until the CPU per request of
@@ -35,7 +36,6 @@ import { warmUpInTurns, type WarmUpLimits } from "./lib/warm-up.js";
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MODEL = "azure/gpt-4o";
-const CONCURRENCY = 64;
 /** The gateways of a round are loaded in turns until the CPU per request of each has stopped falling (see warm-up.ts). */
 const WARM_UP: WarmUpLimits = { minMs: 2_000, maxMs: 12_000, roundMs: 1_500 };
 
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   const connect = args.includes("--connect");
   const stream = args.includes("--stream");
   const rounds = option(args, "rounds", 8);
+  const concurrency = option(args, "concurrency", 64);
   const legMs = option(args, "seconds", 3) * 1000;
   // Flags for the working tree's gateway alone: with `rev` at HEAD, what a flag does to the same code.
   const nodeArgs = args.filter((arg) => arg.startsWith("--node-arg=")).map((arg) => arg.slice("--node-arg=".length));
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
       if (connect) {
         return load.call<LoadResult>(
           "run",
-          { baseUrl, protocol: "connect", client: "lean", key, model: MODEL, concurrency: CONCURRENCY, durationMs, stream } satisfies RpcJob,
+          { baseUrl, protocol: "connect", client: "lean", key, model: MODEL, concurrency, durationMs, stream } satisfies RpcJob,
           durationMs + 60_000,
         );
       }
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
               path: "/v1/chat/completions",
               headers: restHeaders,
               body: chatRequestJson(MODEL, true),
-              concurrency: CONCURRENCY,
+              concurrency,
               durationMs,
             } satisfies SseJob,
             durationMs + 60_000,
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
               url: `${baseUrl}/v1/chat/completions`,
               headers: restHeaders,
               body: chatRequestJson(MODEL, false),
-              connections: CONCURRENCY,
+              connections: concurrency,
               durationMs,
             } satisfies Http1Job,
             durationMs + 60_000,
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     const path = `${connect ? "Connect binary over HTTP/2" : "REST"}${stream ? `, ${STREAM_EVENTS}-chunk streams,` : ""}`;
     const unit = stream ? "stream" : "req";
     const rate = stream ? "streams/s" : "req/s";
-    process.stdout.write(`${path} at ${CONCURRENCY} concurrent, ${rounds} rounds of ${legMs / 1000} s: ${labels[0]} against the working tree (${labels[1]})\n`);
+    process.stdout.write(`${path} at ${concurrency} concurrent, ${rounds} rounds of ${legMs / 1000} s: ${labels[0]} against the working tree (${labels[1]})\n`);
     const results: Round[][] = [[], []];
     for (let round = 0; round < rounds; round++) {
       // Fresh processes every round: two processes of the same code can differ by several percent
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
         await Promise.all(gateways.map((gateway) => gateway.stop()));
       }
       const [base, own] = [results[0]![round]!, results[1]![round]!];
-      const firstEvent = stream ? `, first event p50 ${fixed(base.firstEventP50Ms, 1)} against ${fixed(own.firstEventP50Ms, 1)} ms` : "";
+      const firstEvent = stream ? `, first event p50 ${fixed(base.firstEventP50Ms, 2)} against ${fixed(own.firstEventP50Ms, 2)} ms` : "";
       process.stdout.write(
         `round ${round + 1}: ${base.rps.toFixed(0)} against ${own.rps.toFixed(0)} ${rate}, ${base.cpuMicrosPerOk.toFixed(1)} against ${own.cpuMicrosPerOk.toFixed(1)} gateway CPU µs/${unit}${firstEvent}\n`,
       );
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
     const lessCpu = results[1]!.filter((round, i) => round.cpuMicrosPerOk < results[0]![i]!.cpuMicrosPerOk).length;
     for (const [i, label] of labels.entries()) {
       const own = results[i]!;
-      const firstEvent = stream ? `, first event p50 ${fixed(median(own.map((r) => r.firstEventP50Ms)), 1)} ms` : "";
+      const firstEvent = stream ? `, first event p50 ${fixed(median(own.map((r) => r.firstEventP50Ms)), 2)} ms` : "";
       process.stdout.write(
         `${label}: median ${median(own.map((r) => r.rps)).toFixed(0)} ${rate}, ${median(own.map((r) => r.cpuMicrosPerOk)).toFixed(1)} gateway CPU µs/${unit}${firstEvent}\n`,
       );
