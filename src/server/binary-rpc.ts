@@ -468,8 +468,8 @@ class BinaryCall {
   /**
    * Sends the response's head, with the call's stamped headers where the implementation set none
    * of the same name. Returns false, sending nothing, once the client has gone: Node's
-   * compatibility response ignores a head written then, where the stream would throw. Every
-   * response ends with trailers (see #end), so Node is told to wait for them.
+   * compatibility response ignores a head written then, where the stream would throw. gRPC's
+   * responses end with trailers, so Node is told to wait for them.
    */
   #respond(status: number, headers: http2.OutgoingHttpHeaders): boolean {
     const stream = this.#stream;
@@ -477,7 +477,7 @@ class BinaryCall {
     const stamped = this.#stamped;
     for (const name in stamped) headers[name] ??= stamped[name];
     headers[":status"] = status;
-    stream.respond(headers, { waitForTrailers: true });
+    stream.respond(headers, { waitForTrailers: this.#protocol === "grpc" });
     return true;
   }
 
@@ -509,25 +509,22 @@ class BinaryCall {
     this.#end(endStreamEnvelope(json));
   }
 
-  /** Ends a gRPC response whose head is sent, with gRPC's status in its trailers. */
+  /** Ends a gRPC response whose head is sent: Node asks for the trailers once the last data is out. */
   #endGrpc(trailer: Headers, error: ConnectError | undefined): void {
     if (error !== undefined) setTrailerStatus(trailer, error);
-    this.#end(undefined, nodeHeaders(trailer));
+    const trailers = nodeHeaders(trailer);
+    const stream = this.#stream;
+    stream.once("wantTrailers", () => stream.sendTrailers(trailers));
+    this.#end();
   }
 
   /**
-   * Ends a response whose head is sent. Node asks for the trailers once the last data is out, and
-   * they end the stream: gRPC's, or Connect's empty ones, which Node sends as an empty DATA frame
-   * (as it ends connect-node's answers through its compatibility layer). Ended by the frame that
-   * carries the last data, the stream closes before Node hears that the write is done, and Node
-   * then builds an ERR_STREAM_DESTROYED, stack trace and all, that nobody sees: 6.6 µs of a
-   * Connect call's CPU by perf.
+   * Ends a response whose head is sent. A Connect answer ends on the DATA frame that carries its
+   * last bytes, sent in the same write as its head.
    */
-  #end(chunk?: Uint8Array, trailers: http2.OutgoingHttpHeaders = {}): void {
+  #end(chunk?: Uint8Array): void {
     this.#responseEnded = true;
-    const stream = this.#stream;
-    stream.once("wantTrailers", () => stream.sendTrailers(trailers));
-    stream.end(chunk);
+    this.#stream.end(chunk);
   }
 }
 
