@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BenchResults, PairedRound } from "../../bench/lib/bench-results.js";
+import type { BenchResults, PairedRound, UnaryLeg } from "../../bench/lib/bench-results.js";
 import { checkTargets } from "../../bench/lib/targets.js";
 
 function round(direct: number, proxy: number, rest: number, connect: number, errors = 0): PairedRound {
@@ -25,5 +25,20 @@ describe("checkTargets on paired rounds", () => {
 
   it("counts errors in paired rounds as errors of the run", () => {
     expect(verdict([...rounds, round(20_000, 5_000, 4_000, 4_000, 3)], "zero errors")).toEqual({ pass: false, measured: "paired rounds: 3" });
+  });
+});
+
+describe("checkTargets on latency at concurrency 1", () => {
+  const leg = (path: UnaryLeg["path"], p50Ms: number, p99Ms: number): UnaryLeg =>
+    ({ path, concurrency: 1, result: { latency: { p50Ms, p99Ms } } }) as unknown as UnaryLeg;
+  const unary = [leg("direct", 0.1, 0.5), leg("REST bridge", 0.4, 2.4), leg("Connect binary h2", 0.3, 3)];
+  const checks = checkTargets({ meta: {}, unary, pairedRounds: [], streams: [], openStreams: [], unexpectedGatewayErrors: [] } as unknown as Omit<BenchResults, "targets">);
+  const judged = (target: string) => checks.find((check) => check.target === target);
+
+  it("judges what each door adds to direct, REST and Connect alike", () => {
+    expect(judged("REST added latency at concurrency 1, p50 <= 0.35 ms")).toMatchObject({ measured: "+0.300 ms", pass: true });
+    expect(judged("REST added latency at concurrency 1, p99 <= 2 ms")).toMatchObject({ measured: "+1.900 ms", pass: true });
+    expect(judged("Connect binary h2 added latency at concurrency 1, p50 <= 0.35 ms")).toMatchObject({ measured: "+0.200 ms", pass: true });
+    expect(judged("Connect binary h2 added latency at concurrency 1, p99 <= 2 ms")).toMatchObject({ measured: "+2.500 ms", pass: false });
   });
 });
