@@ -26,6 +26,8 @@ import { BinaryRpc, type BinaryRpcProtocols } from "../../src/server/binary-rpc.
 
 const READ_MAX_BYTES = 1000;
 const NOT_SERVED = 599;
+/** Three times HTTP/2's initial flow-control window: the answer waits for the client's window updates. */
+const BIG_CONTENT = "x".repeat(3 * 65_535);
 
 /** What a stub method does, chosen by the request's model. */
 async function behave(model: string, ctx: HandlerContext): Promise<void> {
@@ -62,7 +64,8 @@ const chatStub: Partial<ServiceImpl<typeof ChatService>> = {
   async createChatCompletion(request: CreateChatCompletionRequest, ctx) {
     await behave(request.model, ctx);
     // An init shape, not a message: both paths must make it one.
-    return { id: "chatcmpl-1", created: 1_700_000_000n, model: request.model, choices: [{ index: 0, message: { content: "héllo ✓" }, finishReason: "stop" }] };
+    const content = request.model === "big" ? BIG_CONTENT : "héllo ✓";
+    return { id: "chatcmpl-1", created: 1_700_000_000n, model: request.model, choices: [{ index: 0, message: { content }, finishReason: "stop" }] };
   },
   async *streamChatCompletion(wrapper: StreamChatCompletionRequest, ctx) {
     const model = wrapper.request?.model ?? "";
@@ -215,6 +218,8 @@ const cases: [name: string, path: string, headers: http2.OutgoingHttpHeaders, bo
   ["Connect unary, a deadline that passes", UNARY, { ...connectUnary, "connect-timeout-ms": "30" }, unaryRequest("slow")],
   ["Connect unary, a message larger than readMaxBytes", UNARY, connectUnary, unaryRequest("x".repeat(READ_MAX_BYTES + 1))],
   ["Connect unary, bytes that are no message", UNARY, connectUnary, Buffer.from([0xff, 0xff, 0xff])],
+  ["Connect unary, an answer larger than the flow-control window", UNARY, connectUnary, unaryRequest("big")],
+  ["gRPC unary, an answer larger than the flow-control window", UNARY, grpc, enveloped(unaryRequest("big"))],
   ["gRPC unary", UNARY, grpc, enveloped(unaryRequest("ok"))],
   ["gRPC unary as application/grpc+proto", UNARY, { ...grpc, "content-type": "application/grpc+proto" }, enveloped(unaryRequest("ok"))],
   ["gRPC unary, an error with metadata and details", UNARY, grpc, enveloped(unaryRequest("fail"))],
