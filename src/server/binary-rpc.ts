@@ -520,7 +520,10 @@ class BinaryCall {
 
   /**
    * Ends a response whose head is sent. A Connect answer ends on the DATA frame that carries its
-   * last bytes, sent in the same write as its head.
+   * last bytes, in the same socket write as its head: ended on an empty frame of its own, the end
+   * would wait until Node heard that the data was written, a second write and a second wake-up of
+   * the client per call. The price is an ERR_STREAM_DESTROYED that Node builds and nobody sees, as
+   * the stream closes before the write's callback (README, "Findings worth knowing").
    */
   #end(chunk?: Uint8Array): void {
     this.#responseEnded = true;
