@@ -1,2 +1,2 @@
-export { readRequestBody, RequestBodyError, type BodyFailure } from "./read-request-body.js";
+export { readRequestBody, readStreamBody, RequestBodyError, type BodyFailure } from "./read-request-body.js";
 export { pathOf } from "./request-path.js";

@@ -14,7 +14,7 @@ import { codeToHttpStatus, endStreamToJson, errorToJsonBytes, parseTimeout as pa
 import { parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type * as http2 from "node:http2";
 import { CallAbort, type CancelSignal } from "../cancel/index.js";
-import { pathOf, readRequestBody, RequestBodyError } from "../http-request/index.js";
+import { pathOf, readStreamBody, RequestBodyError } from "../http-request/index.js";
 import { binaryDecoder, binaryEncoder, type BinaryDecoder, type BinaryEncoder } from "../protobuf-binary/index.js";
 import { PlainHeaders } from "./plain-headers.js";
 import { abortWhenStreamCloses, callerLeft, endedByClient, ignore, nodeHeaders, write } from "./rpc-node-io.js";
@@ -439,7 +439,7 @@ class BinaryCall {
     const unary = this.#protocol === "connect" && this.#method.methodKind === "unary";
     let body: Buffer;
     try {
-      body = await readRequestBody(this.#stream, this.#headers, unary ? readMaxBytes : readMaxBytes + ENVELOPE_HEADER_BYTES, "discard");
+      body = await readStreamBody(this.#stream, this.#headers, unary ? readMaxBytes : readMaxBytes + ENVELOPE_HEADER_BYTES);
     } catch (error) {
       if (error instanceof RequestBodyError && error.failure === "too_large") {
         throw new ConnectError(`message size is larger than configured readMaxBytes ${readMaxBytes}`, Code.ResourceExhausted);
@@ -522,8 +522,9 @@ class BinaryCall {
    * Ends a response whose head is sent. A Connect answer ends on the DATA frame that carries its
    * last bytes, in the same socket write as its head: ended on an empty frame of its own, the end
    * would wait until Node heard that the data was written, a second write and a second wake-up of
-   * the client per call. The price is an ERR_STREAM_DESTROYED that Node builds and nobody sees, as
-   * the stream closes before the write's callback (README, "Findings worth knowing").
+   * the client per call. The stream then closes before Node hears that the write is done; Node
+   * would build an ERR_STREAM_DESTROYED for that had readStreamBody not left the stream's readable
+   * side open.
    */
   #end(chunk?: Uint8Array): void {
     this.#responseEnded = true;
