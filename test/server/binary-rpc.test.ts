@@ -146,6 +146,19 @@ async function serveBinary(protocols: BinaryRpcProtocols): Promise<Served> {
   return serveStreams(rpc);
 }
 
+/** The binary path with the stub service, no interceptors and both protocols, for a test's own server. */
+function plainBinaryRpc(): BinaryRpc {
+  const rpc = new BinaryRpc({
+    protocols: { connect: true, grpc: true },
+    interceptors: [],
+    readMaxBytes: READ_MAX_BYTES,
+    startCall: () => ({ values: createContextValues(), responseHeaders: {} }),
+    onUnexpectedError: (error) => unexpected.push(error),
+  });
+  rpc.addService(ChatService, chatStub);
+  return rpc;
+}
+
 beforeAll(async () => {
   binary = await serveBinary({ connect: true, grpc: true });
   binaryWithoutGrpc = await serveBinary({ connect: true, grpc: false });
@@ -392,14 +405,7 @@ describe("a stream whose answer ends on its last DATA frame", () => {
     ["Connect unary, an error", UNARY, connectUnary, unaryRequest("fail"), 1, 429],
     ["Connect stream", STREAM, connectStream, enveloped(streamRequest("ok")), 1, 200],
   ] as const)("%s: has finished writing when it closes", async (_name, path, headers, body, frames, status) => {
-    const rpc = new BinaryRpc({
-      protocols: { connect: true, grpc: true },
-      interceptors: [],
-      readMaxBytes: READ_MAX_BYTES,
-      startCall: () => ({ values: createContextValues(), responseHeaders: {} }),
-      onUnexpectedError: (error) => unexpected.push(error),
-    });
-    rpc.addService(ChatService, chatStub);
+    const rpc = plainBinaryRpc();
     const server = http2.createServer();
     const finishedWhenClosed = new Promise<boolean>((resolve) => {
       server.on("stream", (stream, streamHeaders) => {
@@ -459,14 +465,7 @@ describe("a caller that resets its call", () => {
   it("handed over already destroyed, its error still to be emitted, is let go without an unhandled error", async () => {
     // What Node does with a stream whose RST_STREAM it read together with its HEADERS: the
     // 'stream' event comes a tick later, by when the stream is destroyed and its error pending.
-    const rpc = new BinaryRpc({
-      protocols: { connect: true, grpc: true },
-      interceptors: [],
-      readMaxBytes: READ_MAX_BYTES,
-      startCall: () => ({ values: createContextValues(), responseHeaders: {} }),
-      onUnexpectedError: (error) => unexpected.push(error),
-    });
-    rpc.addService(ChatService, chatStub);
+    const rpc = plainBinaryRpc();
     const server = http2.createServer();
     const served = new Promise<void>((resolve) => {
       server.on("stream", (stream, headers) => {
