@@ -86,7 +86,10 @@ export function readStreamBody(stream: Readable, headers: http2.IncomingHttpHead
     const state = (stream as unknown as ReadableWithState)._readableState;
     const pieces: Buffer[] = [];
     let received = 0;
+    let stopped = false;
     const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
       stream.off("readable", onReadable);
       stream.off("error", onError);
       stream.off("close", onClose);
@@ -109,16 +112,24 @@ export function readStreamBody(stream: Readable, headers: http2.IncomingHttpHead
       pieces.push(stream.read(bytes) as Buffer);
       return true;
     };
+    const finish = (): void => {
+      if (take(stream.readableLength)) resolve(joined(pieces, received));
+    };
     const onReadable = (): void => {
       if (!state.ended) {
         take(stream.readableLength - 1);
         return;
       }
       stop();
-      queueMicrotask(() => {
-        if (take(stream.readableLength)) resolve(joined(pieces, received));
-      });
+      queueMicrotask(finish);
     };
+    // A stream whose HEADERS ended it has ended before it is handed over: a 'readable' listener
+    // would now make Node end the readable side without ever emitting 'readable'.
+    if (state.ended) {
+      stop();
+      finish();
+      return;
+    }
     stream.on("readable", onReadable);
     stream.on("error", onError);
     stream.on("close", onClose);

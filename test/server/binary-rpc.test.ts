@@ -178,13 +178,14 @@ interface Answer {
 
 /**
  * One call; with `frames` over 1, the body goes in that many DATA frames a few milliseconds apart, so
- * that the server reads them apart, then an empty one that ends the stream.
+ * that the server reads them apart, then an empty one that ends the stream. With none, the request's
+ * HEADERS end the stream, and the body must be empty.
  */
 function call(url: string, path: string, headers: http2.OutgoingHttpHeaders, body: Uint8Array, frames = 1): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(url);
     session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": path, ...headers });
+    const stream = session.request({ ":method": "POST", ":path": path, ...headers }, { endStream: frames === 0 });
     let status = 0;
     let responseHeaders: Record<string, unknown> = {};
     let trailers: Record<string, unknown> = {};
@@ -200,7 +201,9 @@ function call(url: string, path: string, headers: http2.OutgoingHttpHeaders, bod
       resolve({ status, headers: responseHeaders, body: Buffer.concat(pieces).toString("base64"), trailers });
     });
     stream.on("error", reject);
-    if (frames === 1) stream.end(body);
+    if (frames === 0) {
+      if (body.length > 0) reject(new Error("a request that ends with its HEADERS has no body"));
+    } else if (frames === 1) stream.end(body);
     else sendInFrames(stream, body, frames).catch(reject);
   });
 }
@@ -380,6 +383,16 @@ describe("a protocol the router does not serve", () => {
   });
 });
 
+describe("a request whose HEADERS end the stream", () => {
+  it("Connect unary, an empty message: is answered as Connect's own handler answers it", async () => {
+    const body = unaryRequest("");
+    expect(body.length).toBe(0);
+    const [fromBinary, fromReference] = await Promise.all([call(binary.url, UNARY, connectUnary, body, 0), call(reference.url, UNARY, connectUnary, body, 0)]);
+    expect(fromBinary.status).toBe(200);
+    expect(fromBinary).toEqual(fromReference);
+  });
+});
+
 describe("a request body in several DATA frames, ended by an empty one", () => {
   it.each([
     ["Connect unary", UNARY, connectUnary, unaryRequest("ok".padEnd(300, "k"))],
@@ -403,6 +416,7 @@ describe("a stream whose answer ends on its last DATA frame", () => {
     ["Connect unary, in one DATA frame", UNARY, connectUnary, unaryRequest("ok"), 1, 200],
     ["Connect unary, in several DATA frames", UNARY, connectUnary, unaryRequest("ok".padEnd(300, "k")), 7, 200],
     ["Connect unary, an error", UNARY, connectUnary, unaryRequest("fail"), 1, 429],
+    ["Connect unary, an empty message in no DATA frame", UNARY, connectUnary, unaryRequest(""), 0, 200],
     ["Connect stream", STREAM, connectStream, enveloped(streamRequest("ok")), 1, 200],
   ] as const)("%s: has finished writing when it closes", async (_name, path, headers, body, frames, status) => {
     const rpc = plainBinaryRpc();
