@@ -19,8 +19,9 @@ export class RequestBodyError extends Error {
  * A request's whole body, refused at once when its content-length is larger than maxBytes, and as
  * soon as more than maxBytes arrive, when the request is destroyed (as leaving a for-await loop
  * early would destroy it). Read from 'data' events: async iteration would cost a promise or two per
- * piece, on every request. Once it settles, its listeners give way to one that ignores a late 'error' (so
- * there always is one): kept, they would keep the body alive for as long as a stream is open.
+ * piece, on every request. Once it settles, its listeners give way to one that ignores a late
+ * 'error' (so there always is one): kept, they would keep the body alive for as long as a stream is
+ * open.
  */
 export function readRequestBody(
   req: Readable,
@@ -123,8 +124,9 @@ export function readStreamBody(stream: Readable, headers: http2.IncomingHttpHead
       stop();
       queueMicrotask(finish);
     };
-    // A stream whose HEADERS ended it has ended before it is handed over: a 'readable' listener
-    // would now make Node end the readable side without ever emitting 'readable'.
+    // A stream can have ended before it is handed over: its HEADERS ended it, or its whole body came
+    // in the read that brought them. Read at once: on a stream that ended empty, a 'readable'
+    // listener would make Node end the readable side without ever emitting 'readable'.
     if (state.ended) {
       stop();
       finish();
