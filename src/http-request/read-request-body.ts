@@ -1,6 +1,6 @@
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 
 /** How a reader says why it gave up on a body; the door turns each into its protocol's error. */
 export type BodyFailure = "too_large" | "caller_left";
@@ -141,6 +141,11 @@ export function readStreamBody(stream: Readable, headers: http2.IncomingHttpHead
 /** What Node's Readable knows and does not expose: that the end has arrived, before 'end' is emitted. */
 interface ReadableWithState {
   readonly _readableState: { readonly ended: boolean };
+}
+
+// Without it readStreamBody would wait for every body forever: better that the gateway not start.
+if (typeof (new PassThrough() as unknown as Partial<ReadableWithState>)._readableState?.ended !== "boolean") {
+  throw new Error("readStreamBody needs Readable's _readableState.ended, which this Node.js does not have.");
 }
 
 /** The error a body is refused with before any of it is read, if it is. */
