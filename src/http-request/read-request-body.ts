@@ -17,9 +17,9 @@ export class RequestBodyError extends Error {
 
 /**
  * A request's whole body, refused at once when its content-length is larger than maxBytes, and as
- * soon as more than maxBytes arrive, when the request is destroyed (as leaving a for-await loop
- * early would destroy it). Read from 'data' events: async iteration would cost a promise or two per
- * piece, on every request. Once it settles, its listeners give way to one that ignores a late
+ * soon as more than maxBytes arrive, in which case the request is destroyed, as leaving a for-await
+ * loop early would. Read from 'data' events: async iteration would cost a promise or two per piece,
+ * on every request. Once it settles, its listeners give way to one that ignores a late
  * 'error' (so there always is one): kept, they would keep the body alive for as long as a stream is
  * open.
  */
